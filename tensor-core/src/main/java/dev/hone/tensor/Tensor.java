@@ -1,0 +1,239 @@
+package dev.hone.tensor;
+
+import dev.hone.tensor.spi.Backend;
+
+import java.lang.foreign.MemorySegment;
+import java.util.Arrays;
+
+/**
+ * An n-dimensional array: a {@link Storage} seen through a strided {@link Layout}. Tensors are
+ * immutable handles; view methods (reshape, permute, transpose, narrow, expand, unsqueeze, squeeze)
+ * return new handles over the same storage and never copy. New tensors belong to the innermost open
+ * {@link Scope} and are created on that scope's backend. Arithmetic lives in {@link Ops} (no gradient)
+ * and in the autograd module (recorded on a tape).
+ */
+public final class Tensor {
+    private final Storage storage;
+    private final Layout layout;
+    private final Backend backend;
+
+    private Tensor(Storage storage, Layout layout, Backend backend) {
+        if (layout.numel() > 0 && layout.extent() > storage.numel()) {
+            throw new IllegalArgumentException(layout + " reaches element " + layout.extent() + " of a storage of " + storage.numel());
+        }
+        this.storage = storage;
+        this.layout = layout;
+        this.backend = backend;
+    }
+
+    /** A tensor over existing storage (for loaders and backends). The storage's owner stays responsible for it. */
+    public static Tensor wrap(Storage storage, Layout layout, Backend backend) { return new Tensor(storage, layout, backend); }
+
+    // ---------------------------------------------------------------- factories (current scope)
+
+    /** Uninitialised tensor on the current scope's backend. */
+    public static Tensor empty(DType dtype, int... dims) { return empty(dtype, Shape.of(dims)); }
+
+    public static Tensor empty(DType dtype, Shape shape) {
+        Scope scope = Scope.current();
+        Backend b = scope.backend();
+        Storage s = scope.adopt(b.allocate(dtype, shape.numel()));
+        return new Tensor(s, Layout.contiguous(shape), b);
+    }
+
+    public static Tensor zeros(DType dtype, int... dims) { return full(dtype, 0, dims); }
+
+    public static Tensor ones(DType dtype, int... dims) { return full(dtype, 1, dims); }
+
+    public static Tensor full(DType dtype, double value, int... dims) {
+        Tensor t = empty(dtype, dims);
+        t.backend.fill(t, value);
+        return t;
+    }
+
+    /** An uninitialised tensor with this tensor's shape, dtype and backend. */
+    public Tensor emptyLike() { return emptyLike(dtype()); }
+
+    public Tensor emptyLike(DType dtype) {
+        Scope scope = Scope.current();
+        Storage s = scope.adopt(backend.allocate(dtype, numel()));
+        return new Tensor(s, Layout.contiguous(shape()), backend);
+    }
+
+    public static Tensor of(float[] data, int... dims) {
+        Tensor t = hostTensor(DType.F32, data.length, dims);
+        MemorySegment.copy(data, 0, t.storage.segment(), Elements.F32, 0, data.length);
+        return t;
+    }
+
+    public static Tensor of(DType dtype, double[] data, int... dims) {
+        Tensor t = hostTensor(dtype, data.length, dims);
+        MemorySegment seg = t.storage.segment();
+        for (int i = 0; i < data.length; i++) Elements.write(seg, dtype, i, data[i]);
+        return t;
+    }
+
+    public static Tensor ofInts(int[] data, int... dims) {
+        Tensor t = hostTensor(DType.I32, data.length, dims);
+        MemorySegment.copy(data, 0, t.storage.segment(), java.lang.foreign.ValueLayout.JAVA_INT_UNALIGNED, 0, data.length);
+        return t;
+    }
+
+    public static Tensor ofLongs(long[] data, int... dims) {
+        Tensor t = hostTensor(DType.I64, data.length, dims);
+        MemorySegment.copy(data, 0, t.storage.segment(), java.lang.foreign.ValueLayout.JAVA_LONG_UNALIGNED, 0, data.length);
+        return t;
+    }
+
+    public static Tensor scalar(DType dtype, double value) { return full(dtype, value); }
+
+    private static Tensor hostTensor(DType dtype, int length, int[] dims) {
+        Shape shape = dims.length == 0 && length != 1 ? Shape.of(length) : Shape.of(dims);
+        if (shape.numel() != length) throw new IllegalArgumentException(length + " values for shape " + shape);
+        Tensor t = empty(dtype, shape);
+        if (t.device().kind() != Device.Kind.CPU) {
+            throw new UnsupportedOperationException("creating " + shape + " from Java arrays on " + t.device() + ": create on CPU, then copy");
+        }
+        return t;
+    }
+
+    // ---------------------------------------------------------------- properties
+
+    public Storage storage() { return storage; }
+
+    public Layout layout() { return layout; }
+
+    public Backend backend() { return backend; }
+
+    public DType dtype() { return storage.dtype(); }
+
+    public Device device() { return storage.device(); }
+
+    public Shape shape() { return layout.shape(); }
+
+    public int rank() { return layout.rank(); }
+
+    public int dim(int axis) { return layout.shape().dim(axis); }
+
+    public long numel() { return layout.numel(); }
+
+    public long stride(int axis) { return layout.stride(axis); }
+
+    public boolean isContiguous() { return layout.isContiguous(); }
+
+    // ---------------------------------------------------------------- views
+
+    public Tensor view(Layout l) { return new Tensor(storage, l, backend); }
+
+    /** A view when contiguous, otherwise a contiguous copy reshaped. One -1 is inferred. */
+    public Tensor reshape(int... dims) {
+        Tensor src = isContiguous() ? this : contiguous();
+        return src.view(src.layout.reshape(dims));
+    }
+
+    public Tensor permute(int... order) { return view(layout.permute(order)); }
+
+    public Tensor transpose(int a, int b) { return view(layout.transpose(a, b)); }
+
+    /** Transpose of the last two axes. */
+    public Tensor mT() { return transpose(-2, -1); }
+
+    public Tensor narrow(int axis, int start, int length) { return view(layout.narrow(axis, start, length)); }
+
+    public Tensor expand(int... dims) { return view(layout.expand(Shape.of(dims))); }
+
+    public Tensor expand(Shape shape) { return view(layout.expand(shape)); }
+
+    public Tensor unsqueeze(int axis) { return view(layout.unsqueeze(axis)); }
+
+    public Tensor squeeze(int axis) { return view(layout.squeeze(axis)); }
+
+    /** This tensor if contiguous, else a contiguous copy in the current scope. */
+    public Tensor contiguous() {
+        if (isContiguous()) return this;
+        Tensor out = emptyLike();
+        backend.copy(this, out);
+        return out;
+    }
+
+    /** A contiguous copy, always new. */
+    public Tensor copy() {
+        Tensor out = emptyLike();
+        backend.copy(this, out);
+        return out;
+    }
+
+    /** This tensor converted to {@code dtype} (itself when already of that dtype). */
+    public Tensor to(DType dtype) {
+        if (dtype == dtype()) return this;
+        Tensor out = emptyLike(dtype);
+        backend.cast(this, out);
+        return out;
+    }
+
+    // ---------------------------------------------------------------- host data access (slow paths)
+
+    private MemorySegment hostSegment() {
+        if (device().kind() != Device.Kind.CPU) {
+            throw new UnsupportedOperationException("reading elements of a tensor on " + device() + ": copy it to CPU first");
+        }
+        return storage.segment();
+    }
+
+    public double getDouble(int... index) { return Elements.read(hostSegment(), dtype(), layout.indexOf(index)); }
+
+    public float getFloat(int... index) { return (float) getDouble(index); }
+
+    public long getLong(int... index) { return Elements.readLong(hostSegment(), dtype(), layout.indexOf(index)); }
+
+    public void set(double value, int... index) { Elements.write(hostSegment(), dtype(), layout.indexOf(index), value); }
+
+    /** The single value of a one-element tensor. */
+    public double item() {
+        if (numel() != 1) throw new IllegalStateException("item() of a tensor with shape " + shape());
+        return Elements.read(hostSegment(), dtype(), layout.offset());
+    }
+
+    public double[] toDoubleArray() {
+        MemorySegment seg = hostSegment();
+        double[] out = new double[Math.toIntExact(numel())];
+        StridedIndex it = new StridedIndex(layout);
+        for (int i = 0; i < out.length; i++) out[i] = Elements.read(seg, dtype(), it.next());
+        return out;
+    }
+
+    public float[] toFloatArray() {
+        if (dtype() == DType.F32 && isContiguous()) {
+            float[] out = new float[Math.toIntExact(numel())];
+            MemorySegment.copy(hostSegment(), Elements.F32, layout.offset() * 4, out, 0, out.length);
+            return out;
+        }
+        double[] d = toDoubleArray();
+        float[] out = new float[d.length];
+        for (int i = 0; i < d.length; i++) out[i] = (float) d[i];
+        return out;
+    }
+
+    public long[] toLongArray() {
+        MemorySegment seg = hostSegment();
+        long[] out = new long[Math.toIntExact(numel())];
+        StridedIndex it = new StridedIndex(layout);
+        for (int i = 0; i < out.length; i++) out[i] = Elements.readLong(seg, dtype(), it.next());
+        return out;
+    }
+
+    public int[] toIntArray() {
+        long[] l = toLongArray();
+        int[] out = new int[l.length];
+        for (int i = 0; i < l.length; i++) out[i] = Math.toIntExact(l[i]);
+        return out;
+    }
+
+    @Override
+    public String toString() {
+        String head = "Tensor" + shape() + " " + dtype() + " " + device();
+        if (device().kind() != Device.Kind.CPU || storage.isReleased()) return head;
+        double[] d = numel() <= 8 ? toDoubleArray() : null;
+        return d == null ? head : head + " " + Arrays.toString(d);
+    }
+}

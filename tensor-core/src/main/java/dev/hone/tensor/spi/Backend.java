@@ -1,0 +1,88 @@
+package dev.hone.tensor.spi;
+
+import dev.hone.tensor.DType;
+import dev.hone.tensor.Device;
+import dev.hone.tensor.MemoryStats;
+import dev.hone.tensor.Storage;
+import dev.hone.tensor.Tensor;
+
+import java.util.Optional;
+
+/**
+ * The small set of primitives every backend implements; everything else in Hone is built from them.
+ * Op families are enum parameters, so the interface stays short (anchor: candle's backend.rs).
+ *
+ * <p>Contract for every method: arguments are views (any strides, any offset, stride 0 for broadcast
+ * axes); {@code out} is preallocated by the caller with the result's shape and dtype, and does not
+ * overlap an input unless stated. Shape and dtype checks happen in {@code dev.hone.tensor.Ops} before
+ * a backend is called, so backends may assume consistent arguments. Backends never allocate tensors
+ * visible to the caller except through {@link #allocate}.
+ */
+public interface Backend extends AutoCloseable {
+
+    String name();
+
+    Device device();
+
+    /** Uninitialised storage from this backend's caching allocator. */
+    Storage allocate(DType dtype, long numel);
+
+    /** Live and cached buffer accounting of this backend's allocator. */
+    MemoryStats memoryStats();
+
+    /** out = op(x); x and out have the same shape and dtype. */
+    void unary(UnaryOp op, Tensor x, Tensor out);
+
+    /** out = a op b; a and b are already expanded to out's shape and have out's dtype. */
+    void binary(BinaryOp op, Tensor a, Tensor b, Tensor out);
+
+    /** out (BOOL) = a op b; a and b are expanded to out's shape and share a dtype. */
+    void compare(CompareOp op, Tensor a, Tensor b, Tensor out);
+
+    /** out = cond ? a : b; cond is BOOL; all expanded to out's shape. */
+    void where(Tensor cond, Tensor a, Tensor b, Tensor out);
+
+    /**
+     * Reduces x over {@code axes} (sorted, distinct, non-negative); out has x's shape with those axes of
+     * size 1 (keep-dims). For ARGMAX there is exactly one axis and out is I64.
+     */
+    void reduce(ReduceOp op, Tensor x, int[] axes, Tensor out);
+
+    /**
+     * out = alpha * a @ b + beta * out, batched over leading axes. a is [..., M, K], b is [..., K, N],
+     * out is [..., M, N]; batch axes are already expanded to out's batch shape (stride 0 when broadcast).
+     * A transposed operand arrives as a view whose second-to-last axis has stride 1; backends pick the
+     * matching kernel variant from the strides. Inputs are F32, BF16 or F16 (F64 on the reference
+     * backend) with out F32 or the input dtype; accumulation is F32 at least. With beta == 0, out's prior
+     * contents are ignored (even NaN).
+     */
+    void matmul(Tensor a, Tensor b, Tensor out, float alpha, float beta);
+
+    /** out = x converted to out's dtype (round to nearest even for narrowing floats, truncation toward 0 for float to int). */
+    void cast(Tensor x, Tensor out);
+
+    /** out = x element by element; same shape and dtype, any strides on both sides. */
+    void copy(Tensor x, Tensor out);
+
+    /** Every element of out = value (converted to out's dtype). */
+    void fill(Tensor out, double value);
+
+    /**
+     * torch.gather: out[i][j][k] = x[index[i][j][k]][j][k] for axis 0, and likewise for other axes.
+     * index is I32 or I64 with out's shape; an index outside x's axis throws naming it.
+     */
+    void gather(Tensor x, int axis, Tensor index, Tensor out);
+
+    /** torch.scatter_add_: out[index[i][j][k]][j][k] += src[i][j][k] for axis 0, and likewise. */
+    void scatterAdd(Tensor out, int axis, Tensor index, Tensor src);
+
+    /** Fills out with random numbers; the same seed gives the same numbers on every backend. */
+    void random(RandomKind kind, long seed, double a, double b, Tensor out);
+
+    /** Fused kernels this backend offers; callers fall back to primitives when absent. */
+    default Optional<FusedOps> fused() { return Optional.empty(); }
+
+    /** Releases threads, caches and device resources. */
+    @Override
+    void close();
+}

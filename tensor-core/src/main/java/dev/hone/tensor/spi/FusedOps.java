@@ -1,0 +1,72 @@
+package dev.hone.tensor.spi;
+
+import dev.hone.tensor.Tensor;
+
+/**
+ * Optional fused kernels, forward and backward side by side. All operate on the last axis unless said
+ * otherwise, take F32 or BF16 activations (F64 on the reference backend) and compute in F32 or wider.
+ * Output tensors are preallocated by the caller. Gradient outputs named {@code d*Accumulate} are added
+ * into (+=), all other outputs are overwritten.
+ */
+public interface FusedOps {
+
+    /** y = softmax(x) over the last axis. */
+    void softmax(Tensor x, Tensor y);
+
+    /** dx = y * (dy - sum(dy * y)). */
+    void softmaxBackward(Tensor y, Tensor dy, Tensor dx);
+
+    /** y = x - logsumexp(x) over the last axis. */
+    void logSoftmax(Tensor x, Tensor y);
+
+    /** dx = dy - exp(y) * sum(dy). */
+    void logSoftmaxBackward(Tensor y, Tensor dy, Tensor dx);
+
+    /**
+     * Per-row cross-entropy of logits [N, V] against targets [N] (I32/I64): loss[n] = lse[n] - logits[n, t].
+     * Rows whose target equals {@code ignoreIndex} get loss 0. Writes loss [N] and lse [N] (F32).
+     */
+    void crossEntropy(Tensor logits, Tensor targets, int ignoreIndex, Tensor loss, Tensor lse);
+
+    /** dlogits[n] = dloss[n] * (softmax(logits[n]) - onehot(t)), zero for ignored rows. */
+    void crossEntropyBackward(Tensor logits, Tensor targets, int ignoreIndex, Tensor lse, Tensor dloss, Tensor dlogits);
+
+    /** y = x * rsqrt(mean(x^2) + eps) * weight over the last axis; rstd [N] (F32) saved for backward. */
+    void rmsNorm(Tensor x, Tensor weight, float eps, Tensor y, Tensor rstd);
+
+    /** dx (overwritten); dweightAccumulate (+=, may be null when the weight is frozen). */
+    void rmsNormBackward(Tensor x, Tensor weight, Tensor rstd, Tensor dy, Tensor dx, Tensor dweightAccumulate);
+
+    /** y = silu(gate) * up (the SwiGLU MLP's gate). */
+    void swiglu(Tensor gate, Tensor up, Tensor y);
+
+    /** dgate, dup from dy (both overwritten). */
+    void swigluBackward(Tensor gate, Tensor up, Tensor dy, Tensor dgate, Tensor dup);
+
+    /**
+     * Rotary embedding on x [B, T, H, D] with tables cos/sin [maxPos, D/2] (F32) and positions [B, T]
+     * (I32). {@code style} picks rotate-half (Hugging Face) or interleaved pairs (llama2.c / Meta).
+     * {@code inverse} rotates by the negative angle, which is the backward pass.
+     */
+    void rope(Tensor x, Tensor cos, Tensor sin, Tensor positions, RopeStyle style, boolean inverse, Tensor y);
+
+    /**
+     * Scaled dot-product attention with grouped-query heads: q [B, H, T, D], k and v [B, Hkv, S, D],
+     * H a multiple of Hkv. Causal masks key s > query t (queries aligned to the end of keys: position
+     * t attends to s <= t + S - T). {@code segments} [B, S] (I32, nullable) blocks attention between
+     * different packed examples. Writes out [B, H, T, D] and lse [B, H, T] (F32) for backward.
+     */
+    void attention(Tensor q, Tensor k, Tensor v, float scale, boolean causal, Tensor segments, Tensor out, Tensor lse);
+
+    /** dq, dk, dv overwritten. */
+    void attentionBackward(Tensor q, Tensor k, Tensor v, float scale, boolean causal, Tensor segments,
+                           Tensor out, Tensor lse, Tensor dout, Tensor dq, Tensor dk, Tensor dv);
+
+    /**
+     * One AdamW step in place (decoupled weight decay, bias-corrected): m = b1 m + (1-b1) g;
+     * v = b2 v + (1-b2) g^2; p -= lr * (mhat / (sqrt(vhat) + eps) + weightDecay * p), with
+     * mhat = m / (1 - b1^step), vhat = v / (1 - b2^step). m and v are F32; p is F32 (or BF16 with F32 math).
+     */
+    void adamw(Tensor param, Tensor grad, Tensor m, Tensor v, float lr, float beta1, float beta2, float eps,
+               float weightDecay, long step);
+}
