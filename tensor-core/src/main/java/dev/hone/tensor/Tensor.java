@@ -41,6 +41,12 @@ public final class Tensor {
         return new Tensor(s, Layout.contiguous(shape), b);
     }
 
+    /** Uninitialised tensor on {@code backend}, owned by the current scope (for results of ops on that backend). */
+    public static Tensor empty(Backend backend, DType dtype, Shape shape) {
+        Storage s = Scope.current().adopt(backend.allocate(dtype, shape.numel()));
+        return new Tensor(s, Layout.contiguous(shape), backend);
+    }
+
     public static Tensor zeros(DType dtype, int... dims) { return full(dtype, 0, dims); }
 
     public static Tensor ones(DType dtype, int... dims) { return full(dtype, 1, dims); }

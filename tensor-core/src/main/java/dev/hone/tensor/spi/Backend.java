@@ -33,7 +33,11 @@ public interface Backend extends AutoCloseable {
     /** out = op(x); x and out have the same shape and dtype. */
     void unary(UnaryOp op, Tensor x, Tensor out);
 
-    /** out = a op b; a and b are already expanded to out's shape and have out's dtype. */
+    /**
+     * out = a op b; a and b are already expanded to out's shape and have out's dtype. out may be the very
+     * same view as a (identical layout over the same storage: in-place accumulation, {@code Ops.addInPlace}),
+     * so implementations read each element of a before writing that element of out.
+     */
     void binary(BinaryOp op, Tensor a, Tensor b, Tensor out);
 
     /** out (BOOL) = a op b; a and b are expanded to out's shape and share a dtype. */

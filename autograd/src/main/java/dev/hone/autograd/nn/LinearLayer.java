@@ -1,0 +1,16 @@
+package dev.hone.autograd.nn;
+
+import dev.hone.tensor.Tensor;
+
+/**
+ * Anything that maps [..., in] to [..., out] like a linear layer: a dense {@link Linear}, a quantized
+ * linear, or a LoRA wrapper around either. Models hold their projections as this type so adapters can
+ * be put in place by module path ({@link Module#replace}).
+ */
+public interface LinearLayer {
+    Tensor forward(Tensor x);
+
+    int inFeatures();
+
+    int outFeatures();
+}

@@ -1,0 +1,133 @@
+package dev.hone.autograd;
+
+import dev.hone.autograd.nn.Linear;
+import dev.hone.autograd.nn.Parameter;
+import dev.hone.tensor.DType;
+import dev.hone.tensor.Ops;
+import dev.hone.tensor.Scope;
+import dev.hone.tensor.Tensor;
+import dev.hone.tensor.spi.Backend;
+import dev.hone.tensor.spi.RandomKind;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+
+import java.util.List;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.assertj.core.api.Assertions.within;
+
+/** Recording rules of the tape, frozen parameters, gradient accumulation and activation checkpointing. */
+class TapeTest {
+    private static Backend backend;
+
+    @BeforeAll
+    static void open() { backend = TestBackends.reference(); }
+
+    @AfterAll
+    static void close() { backend.close(); }
+
+    private static Tensor input(long seed, int... dims) { return Ops.random(RandomKind.UNIFORM, seed, -1, 1, DType.F64, dims); }
+
+    @Test
+    void nothingIsRecordedOutsideATapeOrWithoutGradientInputs() {
+        try (Scope scope = Scope.open(backend)) {
+            Linear layer = new Linear(3, 2, Linear.Bias.WITH_BIAS, DType.F64, 1);
+            Tensor y = layer.forward(input(2, 4, 3));
+            assertThat(y.shape().dims()).containsExactly(4, 2);
+            try (Tape tape = Tape.open()) {
+                Diff.tanh(Diff.mul(input(3, 2, 2), input(4, 2, 2)));
+                assertThat(tape.size()).as("constants only: nothing recorded").isZero();
+                layer.forward(input(5, 4, 3));
+                assertThat(tape.size()).as("transpose, matmul, add").isEqualTo(3);
+            }
+            assertThat(scope.ownedCount()).isPositive();
+        }
+    }
+
+    @Test
+    void frozenParametersGetNoGradientBufferAndTheirInputsStillDo() {
+        try (Scope scope = Scope.open(backend)) {
+            Linear layer = new Linear(3, 2, Linear.Bias.WITH_BIAS, DType.F64, 1);
+            layer.weight().setTrainability(Parameter.Trainability.FROZEN);
+            Tensor x = input(2, 4, 3);
+            try (Tape tape = Tape.open()) {
+                tape.watch(x);
+                tape.backward(Diff.sum(layer.forward(x)));
+                assertThat(layer.weight().grad()).as("frozen weight").isNull();
+                assertThat(layer.bias().grad().toDoubleArray()).as("d sum / d bias = batch size").containsExactly(4, 4);
+                // d sum(x W^T) / dx[n, i] = sum over outputs of W[o, i]
+                double[] w = layer.weight().value().toDoubleArray();
+                double[] dx = tape.gradient(x).orElseThrow().toDoubleArray();
+                for (int i = 0; i < 3; i++) assertThat(dx[i]).isCloseTo(w[i] + w[3 + i], within(1e-12));
+            }
+            assertThat(layer.trainableParameters()).containsExactly(layer.bias());
+            assertThat(scope.ownedCount()).isPositive();
+        }
+    }
+
+    @Test
+    void gradientsAccumulateAcrossBackwardPassesUntilZeroGrad() {
+        try (Scope scope = Scope.open(backend)) {
+            Linear layer = new Linear(3, 2, Linear.Bias.NO_BIAS, DType.F64, 1);
+            Tensor x = input(2, 5, 3);
+            double[] once = null;
+            for (int pass = 1; pass <= 2; pass++) {
+                try (Scope step = Scope.open(); Tape tape = Tape.open()) {
+                    tape.backward(Diff.sum(Diff.square(layer.forward(x))));
+                }
+                double[] g = layer.weight().grad().toDoubleArray();
+                if (pass == 1) once = g;
+                else for (int i = 0; i < g.length; i++) assertThat(g[i]).isCloseTo(2 * once[i], within(1e-12));
+            }
+            layer.zeroGrad();
+            assertThat(layer.weight().grad().toDoubleArray()).containsOnly(0.0);
+            assertThat(scope.ownedCount()).isPositive();
+        }
+    }
+
+    @Test
+    void checkpointedBlockGivesTheSameGradientsAsTheDirectOne() {
+        try (Scope scope = Scope.open(backend)) {
+            Linear first = new Linear(4, 6, Linear.Bias.WITH_BIAS, DType.F64, 11);
+            Linear second = new Linear(6, 4, Linear.Bias.WITH_BIAS, DType.F64, 12);
+            Tensor x = input(3, 2, 3, 4);
+            java.util.function.Function<List<Tensor>, Tensor> block = in -> second.forward(Diff.dropout(Diff.silu(first.forward(in.get(0))), 0.2, 99));
+            double[][] direct = gradients(x, in -> block.apply(List.of(in)), first, second);
+            first.zeroGrad();
+            second.zeroGrad();
+            double[][] recomputed = gradients(x, in -> Checkpoint.run(block, in), first, second);
+            for (int i = 0; i < direct.length; i++) {
+                assertThat(recomputed[i]).as("gradient %d", i).containsExactly(direct[i], within(1e-12));
+            }
+            assertThat(scope.ownedCount()).isPositive();
+        }
+    }
+
+    /** Parameter gradients of both layers, then the input gradient, for loss = sum(f(x)^2). */
+    private static double[][] gradients(Tensor x, java.util.function.UnaryOperator<Tensor> f, Linear first, Linear second) {
+        try (Scope step = Scope.open(); Tape tape = Tape.open()) {
+            tape.watch(x);
+            tape.backward(Diff.sum(Diff.square(f.apply(x))));
+            return new double[][] {first.weight().grad().toDoubleArray(), first.bias().grad().toDoubleArray(),
+                    second.weight().grad().toDoubleArray(), second.bias().grad().toDoubleArray(), tape.gradient(x).orElseThrow().toDoubleArray()};
+        }
+    }
+
+    @Test
+    void misuseIsReportedClearly() {
+        try (Scope scope = Scope.open(backend)) {
+            Tensor x = input(1, 2);
+            try (Tape tape = Tape.open()) {
+                assertThatThrownBy(() -> tape.backward(Diff.sum(x))).hasMessageContaining("does not depend");
+                tape.watch(x);
+                Tensor y = Diff.exp(x);
+                assertThatThrownBy(() -> tape.backward(y)).hasMessageContaining("one element");
+                tape.backward(Diff.sum(y));
+                assertThatThrownBy(() -> tape.backward(Diff.sum(y))).hasMessageContaining("already ran");
+            }
+            assertThat(scope.ownedCount()).isPositive();
+        }
+    }
+}

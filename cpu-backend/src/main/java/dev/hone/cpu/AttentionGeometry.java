@@ -1,0 +1,48 @@
+package dev.hone.cpu;
+
+import dev.hone.tensor.Elements;
+import dev.hone.tensor.Tensor;
+
+/**
+ * Dimensions and visibility rule of one attention call: q [B, H, T, D], k/v [B, Hkv, S, D]; query head
+ * h reads key/value head h / (H / Hkv) (grouped-query attention, Ainslie et al. 2023). Query t sits at
+ * key position t + S - T. Key s is visible to query t when (not causal or s <= t + S - T) and (no
+ * segments or segment[b, s] == segment[b, t + S - T]).
+ */
+record AttentionGeometry(int batch, int heads, int kvHeads, int queries, int keys, int headDim, boolean causal,
+                         Tensor segments) {
+
+    static AttentionGeometry of(Tensor q, Tensor k, boolean causal, Tensor segments) {
+        return new AttentionGeometry(q.dim(0), q.dim(1), k.dim(1), q.dim(2), k.dim(2), q.dim(3), causal, segments);
+    }
+
+    int group() { return heads / kvHeads; }
+
+    int shift() { return keys - queries; }
+
+    /** One past the last key query t may see (before segment masking). */
+    int keyLimit(int t) { return causal ? Math.max(0, Math.min(keys, t + shift() + 1)) : keys; }
+
+    /** Row index of (b, h, t) in a [B, H, T, D] tensor seen as rows of D. */
+    long queryRow(int b, int h, int t) { return ((long) b * heads + h) * queries + t; }
+
+    /** Row index of (b, kvHead, s) in a [B, Hkv, S, D] tensor seen as rows of D. */
+    long keyRow(int b, int kvHead, int s) { return ((long) b * kvHeads + kvHead) * keys + s; }
+
+    /** The segment ids of batch b as an array of S ints, or null without segments. */
+    int[] segmentsOf(int b) {
+        if (segments == null) return null;
+        Walk w = Walk.of(segments.layout());
+        int[] ids = new int[keys];
+        for (int s = 0; s < keys; s++) {
+            ids[s] = (int) Elements.readLong(segments.storage().segment(), segments.dtype(), w.flatIndex((long) b * keys + s));
+        }
+        return ids;
+    }
+
+    /** Segment id of query t (its key position's id), or 0 without segments. */
+    int querySegment(int[] ids, int t) {
+        int position = t + shift();
+        return ids == null || position < 0 || position >= keys ? 0 : ids[position];
+    }
+}

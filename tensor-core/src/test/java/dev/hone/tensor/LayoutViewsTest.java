@@ -1,0 +1,121 @@
+package dev.hone.tensor;
+
+import dev.hone.tensor.reference.ReferenceBackend;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNotSame;
+import static org.junit.jupiter.api.Assertions.assertSame;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/**
+ * Shape and Layout view semantics: every view shares its tensor's storage (no copy, checked by
+ * identity and by writing through the view), strides and offsets are the hand-derived row-major ones,
+ * and contiguous() copies exactly when the layout is not row-major.
+ */
+class LayoutViewsTest {
+    private final ReferenceBackend backend = new ReferenceBackend();
+    private Scope scope;
+
+    @BeforeEach
+    void open() { scope = Scope.open(backend); }
+
+    @AfterEach
+    void close() {
+        scope.close();
+        backend.close();
+    }
+
+    /** [[0, 1, 2, 3], [4, 5, 6, 7], [8, 9, 10, 11]] */
+    private static Tensor iota34() {
+        double[] v = new double[12];
+        for (int i = 0; i < 12; i++) v[i] = i;
+        return Tensor.of(DType.F32, v, 3, 4);
+    }
+
+    @Test
+    void contiguousStridesAndBroadcastShapes() {
+        assertArrayEquals(new long[] {12, 4, 1}, Shape.of(2, 3, 4).contiguousStrides());
+        assertEquals(24, Shape.of(2, 3, 4).numel());
+        assertEquals(2, Shape.of(2, 3, 4).axis(-1));
+        assertEquals(Shape.of(2, 3, 4), Shape.broadcast("add", Shape.of(3, 1), Shape.of(2, 1, 4)));
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> Shape.broadcast("add", Shape.of(3), Shape.of(4)));
+        assertTrue(e.getMessage().contains("add") && e.getMessage().contains("[3]") && e.getMessage().contains("[4]"), e.getMessage());
+    }
+
+    @Test
+    void viewsShareStorage() {
+        Tensor t = iota34();
+        Tensor[] views = {t.reshape(2, 6), t.reshape(-1), t.permute(1, 0), t.transpose(0, 1), t.mT(), t.narrow(1, 1, 2),
+                t.unsqueeze(0), t.unsqueeze(0).squeeze(0), t.narrow(0, 0, 1).expand(5, 4)};
+        for (Tensor v : views) assertSame(t.storage(), v.storage(), v.layout().toString());
+        t.transpose(0, 1).set(100, 3, 2);                                   // element [2][3] of t
+        assertEquals(100, t.getDouble(2, 3));
+    }
+
+    @Test
+    void transposeNarrowExpandLayouts() {
+        Tensor t = iota34();
+        Tensor tr = t.transpose(0, 1);
+        assertEquals(Shape.of(4, 3), tr.shape());
+        assertArrayEquals(new long[] {1, 4}, tr.layout().strides());
+        assertFalse(tr.isContiguous());
+        assertArrayEquals(new double[] {0, 4, 8, 1, 5, 9, 2, 6, 10, 3, 7, 11}, tr.toDoubleArray());
+
+        Tensor window = t.narrow(1, 1, 2);
+        assertEquals(1, window.layout().offset());
+        assertArrayEquals(new double[] {1, 2, 5, 6, 9, 10}, window.toDoubleArray());
+        Tensor rows = t.narrow(0, 1, 2);
+        assertEquals(4, rows.layout().offset());
+        assertTrue(rows.isContiguous());
+
+        Tensor row = t.narrow(0, 2, 1).expand(2, 4);
+        assertArrayEquals(new long[] {0, 1}, row.layout().strides());
+        assertArrayEquals(new double[] {8, 9, 10, 11, 8, 9, 10, 11}, row.toDoubleArray());
+        Tensor lead = Tensor.of(DType.F32, new double[] {1, 2}, 2).expand(3, 2);
+        assertArrayEquals(new long[] {0, 1}, lead.layout().strides());
+        assertThrows(IllegalArgumentException.class, () -> t.expand(3, 5));
+    }
+
+    @Test
+    void unsqueezeSqueezePermute() {
+        Tensor t = iota34();
+        assertEquals(Shape.of(3, 1, 4), t.unsqueeze(1).shape());
+        assertEquals(Shape.of(3, 4, 1), t.unsqueeze(-1).shape());
+        assertEquals(Shape.of(3, 4), t.unsqueeze(1).squeeze(1).shape());
+        assertThrows(IllegalArgumentException.class, () -> t.squeeze(0));
+        Tensor cube = t.reshape(3, 2, 2).permute(2, 0, 1);
+        assertEquals(Shape.of(2, 3, 2), cube.shape());
+        assertArrayEquals(new long[] {1, 4, 2}, cube.layout().strides());
+        assertEquals(5, cube.getDouble(1, 1, 0));                          // t.reshape(3,2,2)[1][0][1] = 5
+        assertThrows(IllegalArgumentException.class, () -> t.permute(0, 0));
+    }
+
+    @Test
+    void reshapeOfNonContiguousCopiesOtherwiseViews() {
+        Tensor t = iota34();
+        Tensor tr = t.transpose(0, 1);
+        assertThrows(IllegalStateException.class, () -> tr.layout().reshape(12));
+        Tensor flat = tr.reshape(12);
+        assertNotSame(t.storage(), flat.storage());
+        assertArrayEquals(tr.toDoubleArray(), flat.toDoubleArray());
+        Tensor copy = tr.contiguous();
+        assertTrue(copy.isContiguous());
+        assertNotSame(t.storage(), copy.storage());
+        assertSame(t, t.contiguous());
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> t.reshape(5, -1));
+        assertTrue(e.getMessage().contains("[3, 4]"), e.getMessage());
+    }
+
+    @Test
+    void narrowOutOfRangeNamesTheAxis() {
+        Tensor t = iota34();
+        IndexOutOfBoundsException e = assertThrows(IndexOutOfBoundsException.class, () -> t.narrow(1, 3, 2));
+        assertTrue(e.getMessage().contains("size 4"), e.getMessage());
+    }
+}
