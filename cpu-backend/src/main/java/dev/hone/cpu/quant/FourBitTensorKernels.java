@@ -1,0 +1,70 @@
+package dev.hone.cpu.quant;
+
+import dev.hone.cpu.parallel.WorkerPool;
+import dev.hone.tensor.DType;
+import dev.hone.tensor.Device;
+import dev.hone.tensor.Elements;
+import dev.hone.tensor.Tensor;
+
+import java.lang.foreign.MemorySegment;
+
+/**
+ * {@link FourBitMatmul} on host tensors: activations F32 or BF16 (widened exactly to F32), outputs F32
+ * or BF16 (rounded to nearest even from the F32 sums), any leading batch axes. Inputs and outputs must
+ * be contiguous CPU tensors whose last axis matches the weight; errors name the op and the shapes.
+ */
+public final class FourBitTensorKernels {
+    private FourBitTensorKernels() { }
+
+    /** y[..., N] = x[..., K] · dequant(W)ᵀ. */
+    public static void forward(Tensor x, FourBitWeight w, Tensor y, WorkerPool pool) {
+        int rows = check("forward", x, w.cols(), y, w.rows());
+        float[] out = new float[Math.toIntExact(y.numel())];
+        FourBitMatmul.forward(read(x), rows, w, out, pool);
+        write(out, y);
+    }
+
+    /** dx[..., K] = dy[..., N] · dequant(W) (overwrites dx). */
+    public static void inputGradient(Tensor dy, FourBitWeight w, Tensor dx, WorkerPool pool) {
+        int rows = check("inputGradient", dy, w.rows(), dx, w.cols());
+        float[] out = new float[Math.toIntExact(dx.numel())];
+        FourBitMatmul.inputGradient(read(dy), rows, w, out, pool);
+        write(out, dx);
+    }
+
+    private static int check(String op, Tensor in, int inCols, Tensor out, int outCols) {
+        String what = "FourBitMatmul." + op + ": " + in.shape() + " " + in.dtype() + " -> " + out.shape() + " " + out.dtype()
+                + " with weight [" + (op.equals("forward") ? outCols + ", " + inCols : inCols + ", " + outCols) + "]";
+        for (Tensor t : new Tensor[] {in, out}) {
+            if (t.device().kind() != Device.Kind.CPU || !t.isContiguous()) throw new IllegalArgumentException(what + ": tensors must be contiguous on the CPU");
+            if (t.dtype() != DType.F32 && t.dtype() != DType.BF16) throw new IllegalArgumentException(what + ": dtypes must be F32 or BF16");
+            if (t.rank() < 1) throw new IllegalArgumentException(what + ": tensors need at least one axis");
+        }
+        if (in.dim(-1) != inCols || out.dim(-1) != outCols || in.numel() / inCols != out.numel() / outCols) {
+            throw new IllegalArgumentException(what + ": shapes do not match");
+        }
+        return Math.toIntExact(in.numel() / inCols);
+    }
+
+    private static float[] read(Tensor t) {
+        MemorySegment seg = t.storage().segment();
+        long offset = t.layout().offset();
+        float[] out = new float[Math.toIntExact(t.numel())];
+        if (t.dtype() == DType.F32) {
+            MemorySegment.copy(seg, Elements.F32, offset * 4, out, 0, out.length);
+        } else {
+            for (int i = 0; i < out.length; i++) out[i] = Elements.bf16ToFloat(seg.getAtIndex(Elements.I16, offset + i));
+        }
+        return out;
+    }
+
+    private static void write(float[] values, Tensor t) {
+        MemorySegment seg = t.storage().segment();
+        long offset = t.layout().offset();
+        if (t.dtype() == DType.F32) {
+            MemorySegment.copy(values, 0, seg, Elements.F32, offset * 4, values.length);
+        } else {
+            for (int i = 0; i < values.length; i++) seg.setAtIndex(Elements.I16, offset + i, Elements.floatToBf16(values[i]));
+        }
+    }
+}
