@@ -1,0 +1,53 @@
+package dev.hone.transformer.model;
+
+import dev.hone.autograd.AttentionFn;
+import dev.hone.autograd.Diff;
+import dev.hone.autograd.nn.LinearLayer;
+import dev.hone.autograd.nn.Module;
+import dev.hone.tensor.Tensor;
+
+/**
+ * Grouped-query causal self-attention of a Llama decoder layer (Ainslie et al. 2023 for GQA): q/k/v
+ * projections, RoPE on q and k, fused attention (FlashAttention-style kernel with segment masking),
+ * output projection. Children are Hugging Face's {@code q_proj, k_proj, v_proj, o_proj}, read by
+ * {@link #child} at every call so a LoRA wrapper put in place with {@code Module.replace} is used.
+ */
+public final class SelfAttention extends Module {
+    private final int heads;
+    private final int kvHeads;
+    private final int headDim;
+
+    SelfAttention(LlamaConfig config, Module q, Module k, Module v, Module o) {
+        this.heads = config.numAttentionHeads();
+        this.kvHeads = config.numKeyValueHeads();
+        this.headDim = config.headDim();
+        register("q_proj", q);
+        register("k_proj", k);
+        register("v_proj", v);
+        register("o_proj", o);
+    }
+
+    private Tensor project(String name, Tensor x) { return child(name, LinearLayer.class).forward(x); }
+
+    /** x [B, T, D] → [B, T, D]; with a cache, attends to the cached positions and appends the new ones. */
+    Tensor forward(Tensor x, LayerContext context) {
+        int batch = x.dim(0), time = x.dim(1);
+        Tensor q = Diff.reshape(project("q_proj", x), batch, time, heads, headDim);    // [B, T, H, Dh]
+        Tensor k = Diff.reshape(project("k_proj", x), batch, time, kvHeads, headDim);  // [B, T, Hkv, Dh]
+        Tensor v = Diff.reshape(project("v_proj", x), batch, time, kvHeads, headDim);  // [B, T, Hkv, Dh]
+        q = Diff.rope(q, context.rope().cos(), context.rope().sin(), context.positions(), context.ropeStyle());
+        k = Diff.rope(k, context.rope().cos(), context.rope().sin(), context.positions(), context.ropeStyle());
+        Tensor qh = Diff.transpose(q, 1, 2);                                          // [B, H, T, Dh]
+        Tensor kh = Diff.transpose(k, 1, 2);                                          // [B, Hkv, T, Dh]
+        Tensor vh = Diff.transpose(v, 1, 2);                                          // [B, Hkv, T, Dh]
+        if (context.cache() != null) {
+            Tensor[] kv = context.cache().append(context.layer(), kh, vh);            // [B, Hkv, S, Dh] each
+            kh = kv[0];
+            vh = kv[1];
+        }
+        Tensor attended = Diff.attention(qh, kh, vh, 1 / Math.sqrt(headDim), AttentionFn.Masking.CAUSAL,
+                context.segments());                                                  // [B, H, T, Dh]
+        Tensor merged = Diff.reshape(Diff.transpose(attended, 1, 2), batch, time, heads * headDim); // [B, T, D]
+        return project("o_proj", merged);                                             // [B, T, D]
+    }
+}
