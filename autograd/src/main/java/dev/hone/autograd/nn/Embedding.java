@@ -17,7 +17,14 @@ public final class Embedding extends Module {
         this.weight = register(new Parameter("weight", Ops.random(RandomKind.NORMAL, seed, 0, 1, dtype, vocab, dim)));
     }
 
+    /** A table over an existing weight [vocab, dim] (loaded from a checkpoint); allocates nothing. */
+    public Embedding(Tensor weight) {
+        if (weight.rank() != 2) throw new IllegalArgumentException("Embedding: weight must be [vocab, dim], got " + weight.shape());
+        this.weight = register(new Parameter("weight", weight));
+    }
+
     public Parameter weight() { return weight; }
 
+    /** ids [...] (I32/I64) -> [..., dim]. */
     public Tensor forward(Tensor ids) { return Diff.indexSelect(weight.value(), ids); }
 }

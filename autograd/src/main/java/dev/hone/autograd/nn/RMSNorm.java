@@ -17,6 +17,13 @@ public final class RMSNorm extends Module {
         this.eps = eps;
     }
 
+    /** A norm over an existing weight [dim] (loaded from a checkpoint); allocates nothing. */
+    public RMSNorm(Tensor weight, double eps) {
+        if (weight.rank() != 1) throw new IllegalArgumentException("RMSNorm: weight must be [dim], got " + weight.shape());
+        this.weight = register(new Parameter("weight", weight));
+        this.eps = eps;
+    }
+
     public Parameter weight() { return weight; }
 
     public double eps() { return eps; }

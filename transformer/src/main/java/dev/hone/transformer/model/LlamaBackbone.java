@@ -3,6 +3,7 @@ package dev.hone.transformer.model;
 import dev.hone.autograd.nn.Linear;
 import dev.hone.autograd.nn.Module;
 import dev.hone.autograd.nn.ModuleList;
+import dev.hone.autograd.nn.Embedding;
 import dev.hone.autograd.nn.RMSNorm;
 import dev.hone.tensor.Shape;
 import dev.hone.tensor.Tensor;
@@ -20,7 +21,7 @@ public final class LlamaBackbone extends Module {
 
     LlamaBackbone(LlamaConfig config, LlamaWeights weights) {
         int d = config.hiddenSize(), f = config.intermediateSize(), kv = config.kvDim();
-        register("embed_tokens", new TokenEmbedding(weights.tensor("model.embed_tokens.weight", Shape.of(config.vocabSize(), d))));
+        register("embed_tokens", new Embedding(weights.tensor("model.embed_tokens.weight", Shape.of(config.vocabSize(), d))));
         List<DecoderLayer> layers = new ArrayList<>(config.numHiddenLayers());
         for (int i = 0; i < config.numHiddenLayers(); i++) {
             String p = "model.layers." + i + ".";
@@ -49,12 +50,10 @@ public final class LlamaBackbone extends Module {
     }
 
     private static RMSNorm norm(LlamaConfig config, LlamaWeights weights, String name) {
-        RMSNorm norm = new RMSNorm(config.hiddenSize(), config.rmsNormEps(), weights.dtype());
-        norm.weight().setValue(weights.tensor(name, Shape.of(config.hiddenSize()))); // [D]
-        return norm;
+        return new RMSNorm(weights.tensor(name, Shape.of(config.hiddenSize())), config.rmsNormEps()); // weight [D]
     }
 
-    public TokenEmbedding embedTokens() { return child("embed_tokens", TokenEmbedding.class); }
+    public Embedding embedTokens() { return child("embed_tokens", Embedding.class); }
 
     public DecoderLayer layer(int i) {
         if (i < 0 || i >= layerCount) throw new IndexOutOfBoundsException("layer " + i + " of " + layerCount);
