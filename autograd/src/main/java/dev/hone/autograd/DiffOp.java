@@ -7,7 +7,8 @@ package dev.hone.autograd;
  * every constant of every permitted enum.
  */
 public sealed interface DiffOp permits UnaryFn, BinaryFn, ScalarFn, ReduceFn, MatMulFn, ShapeFn, IndexFn, FusedFn,
-        CrossEntropyFn, AttentionFn, DropoutFn, CastFn, Checkpoint.Op {
+        CrossEntropyFn, AttentionFn, DropoutFn, CastFn, Checkpoint.Op,
+        FrozenQuantMatmulFn {
 
     /** Lower-case name used in error messages and catalogue listings. */
     String opName();

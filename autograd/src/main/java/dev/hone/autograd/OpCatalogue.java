@@ -4,6 +4,7 @@ import dev.hone.tensor.DType;
 import dev.hone.tensor.Ops;
 import dev.hone.tensor.Shape;
 import dev.hone.tensor.Tensor;
+import dev.hone.tensor.spi.FourBitOps;
 import dev.hone.tensor.spi.RandomKind;
 import dev.hone.tensor.spi.RopeStyle;
 
@@ -145,7 +146,27 @@ public final class OpCatalogue {
         }));
         cases.add(new Case(Checkpoint.Op.CHECKPOINT, "tanh(x * w) + x recomputed", d -> binary(uniform(48, -1, 1, d, 2, 3), uniform(49, -1, 1, d, 3),
                 in -> Checkpoint.run(args -> Diff.add(Diff.tanh(Diff.mul(args.get(0), args.get(1))), args.get(0)), in.get(0), in.get(1)))));
+        cases.add(new Case(FrozenQuantMatmulFn.FROZEN_QUANT_MATMUL, "x [2, 33] by 4-bit W [3, 33] in blocks of 32 (rows straddle blocks)",
+                d -> unary(uniform(50, -1, 1, d, 2, 33), in -> FrozenQuantMatmulFn.FROZEN_QUANT_MATMUL.apply(in.get(0), packedWeight(3, 33, 32)))));
+        cases.add(new Case(FrozenQuantMatmulFn.FROZEN_QUANT_MATMUL, "x [2, 2, 64] by 4-bit W [4, 64] in blocks of 32",
+                d -> unary(uniform(51, -1, 1, d, 2, 2, 64), in -> FrozenQuantMatmulFn.FROZEN_QUANT_MATMUL.apply(in.get(0), packedWeight(4, 64, 32)))));
         return cases;
+    }
+
+    /**
+     * A fixed 4-bit weight [n, k]: code bytes (37 i + 11) mod 256, absmax 0.5 + 0.25 b, and a code book
+     * of 16 evenly spaced values in [-1, 0.875]; the weight is a constant, so only x is checked.
+     */
+    private static FourBitOps.PackedWeight packedWeight(int n, int k, int blocksize) {
+        int numel = n * k;
+        double[] codes = new double[(numel + 1) / 2];
+        for (int i = 0; i < codes.length; i++) codes[i] = (37 * i + 11) % 256;
+        float[] absmax = new float[(numel + blocksize - 1) / blocksize];
+        for (int b = 0; b < absmax.length; b++) absmax[b] = 0.5f + 0.25f * b;
+        float[] book = new float[16];
+        for (int c = 0; c < 16; c++) book[c] = (c - 8) / 8f;
+        return new FourBitOps.PackedWeight(Tensor.of(DType.U8, codes, codes.length), Tensor.of(absmax, absmax.length), Tensor.of(book, 16),
+                n, k, blocksize);
     }
 
     private static Sample unary(Tensor x, Function<List<Tensor>, Tensor> fn) { return new Sample(List.of(x), fn); }

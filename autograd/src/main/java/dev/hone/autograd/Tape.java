@@ -212,8 +212,11 @@ public final class Tape implements AutoCloseable {
                                 + dx[j].shape() + ", input has " + input.shape());
                     }
                     Parameter p = watched.containsKey(input) ? null : parameters.get(input);
-                    if (p != null) p.accumulateGrad(dx[j]);
-                    else grads.accumulate(input, dx[j]);
+                    if (p != null) {
+                        if (p.trainable()) p.accumulateGrad(dx[j]); // frozen since it was read: its gradient is dropped
+                    } else {
+                        grads.accumulate(input, dx[j]);
+                    }
                 }
                 grads.release(dy);
                 for (Tensor g : dx) if (g != null) grads.release(g);

@@ -68,6 +68,21 @@ class TapeTest {
     }
 
     @Test
+    void parameterFrozenAfterItWasReadOnTheTapeGetsNoGradient() {
+        try (Scope scope = Scope.open(backend)) {
+            Linear layer = new Linear(3, 2, Linear.Bias.WITH_BIAS, DType.F64, 1);
+            try (Tape tape = Tape.open()) {
+                Tensor y = layer.forward(input(2, 4, 3));
+                layer.weight().setTrainability(Parameter.Trainability.FROZEN);
+                tape.backward(Diff.sum(y));
+            }
+            assertThat(layer.weight().grad()).isNull();
+            assertThat(layer.bias().grad()).isNotNull();
+            assertThat(layer.bias().grad().toDoubleArray()).containsExactly(4.0, 4.0);
+        }
+    }
+
+    @Test
     void gradientsAccumulateAcrossBackwardPassesUntilZeroGrad() {
         try (Scope scope = Scope.open(backend)) {
             Linear layer = new Linear(3, 2, Linear.Bias.NO_BIAS, DType.F64, 1);

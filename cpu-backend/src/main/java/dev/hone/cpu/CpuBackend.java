@@ -3,6 +3,8 @@ package dev.hone.cpu;
 import dev.hone.cpu.gemm.Gemm;
 import dev.hone.cpu.kernels.AdamW;
 import dev.hone.cpu.parallel.WorkerPool;
+import dev.hone.cpu.quant.FourBitTensorKernels;
+import dev.hone.cpu.quant.FourBitWeight;
 import dev.hone.tensor.DType;
 import dev.hone.tensor.Device;
 import dev.hone.tensor.HostMemoryPool;
@@ -13,6 +15,7 @@ import dev.hone.tensor.reference.ReferenceBackend;
 import dev.hone.tensor.spi.Backend;
 import dev.hone.tensor.spi.BinaryOp;
 import dev.hone.tensor.spi.CompareOp;
+import dev.hone.tensor.spi.FourBitOps;
 import dev.hone.tensor.spi.FusedOps;
 import dev.hone.tensor.spi.RandomKind;
 import dev.hone.tensor.spi.ReduceOp;
@@ -94,6 +97,8 @@ public final class CpuBackend implements Backend, FusedOps {
     @Override public MemoryStats memoryStats() { return memory.stats(); }
 
     @Override public Optional<FusedOps> fused() { return Optional.of(this); }
+
+    @Override public Optional<FourBitOps> fourBit() { return Optional.of(new FourBitKernels(pool)); }
 
     @Override
     public void close() {
@@ -264,4 +269,34 @@ public final class CpuBackend implements Backend, FusedOps {
 
     @Override
     public String toString() { return "CpuBackend(" + pool.threads() + " threads)"; }
+
+    /**
+     * {@link FourBitOps} on the fused Vector API kernels ({@link FourBitTensorKernels}) and this backend's
+     * pool: F32 / BF16 activations, k a multiple of blocksize. The absmax and code book tensors are read
+     * into float arrays per call (n*k/blocksize + 16 floats); the packed codes are read in place.
+     */
+    private record FourBitKernels(WorkerPool pool) implements FourBitOps {
+        @Override
+        public boolean supports(DType activations, int n, int k, int blocksize) {
+            return (activations == DType.F32 || activations == DType.BF16) && k % blocksize == 0;
+        }
+
+        @Override
+        public void matmul(Tensor x, Tensor codes, Tensor absmax, Tensor codebook, int n, int k, int blocksize, Tensor y) {
+            FourBitTensorKernels.forward(x, weight(codes, absmax, codebook, n, k, blocksize), y, pool);
+        }
+
+        @Override
+        public void inputGradient(Tensor dy, Tensor codes, Tensor absmax, Tensor codebook, int n, int k, int blocksize, Tensor dx) {
+            FourBitTensorKernels.inputGradient(dy, weight(codes, absmax, codebook, n, k, blocksize), dx, pool);
+        }
+
+        private static FourBitWeight weight(Tensor codes, Tensor absmax, Tensor codebook, int n, int k, int blocksize) {
+            PackedWeight parts = new PackedWeight(codes, absmax, codebook, n, k, blocksize);
+            if (!codes.isContiguous()) throw new IllegalArgumentException("fourBit: codes of " + parts + " must be contiguous");
+            long bytes = parts.numel() / 2;
+            return new FourBitWeight(codes.storage().segment().asSlice(codes.layout().offset(), bytes),
+                    absmax.toFloatArray(), codebook.toFloatArray(), n, k, blocksize);
+        }
+    }
 }

@@ -86,6 +86,9 @@ public interface Backend extends AutoCloseable {
     /** Fused kernels this backend offers; callers fall back to primitives when absent. */
     default Optional<FusedOps> fused() { return Optional.empty(); }
 
+    /** Fused 4-bit (NF4 / FP4) weight products; callers dequantize and use {@link #matmul} when absent. */
+    default Optional<FourBitOps> fourBit() { return Optional.empty(); }
+
     /** Releases threads, caches and device resources. */
     @Override
     void close();
