@@ -1,0 +1,115 @@
+package dev.hone.transformer.train;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.JsonNodeFactory;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.hone.transformer.train.monitor.PeakMemory;
+import dev.hone.transformer.train.monitor.StepProgress;
+
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.time.Duration;
+import java.util.Locale;
+import java.util.Optional;
+import java.util.OptionalDouble;
+
+/**
+ * The end-of-run report: the base model against the fine-tuned one on the validation set (loss, perplexity =
+ * exp(loss), exact-match accuracy when the data has labels), the forgetting check (perplexity on TinyStories
+ * before and after), and cost (steps, tokens, time, tokens/s, peak memory). As text for the console
+ * ({@link #toText}) and as {@code summary.json} ({@link #toJson}, written atomically by {@link #write}).
+ */
+public record TrainingSummary(Optional<Evaluation> base, Optional<Evaluation> fineTuned, OptionalDouble forgettingPerplexityBefore,
+                              OptionalDouble forgettingPerplexityAfter, long steps, long trainTokens, Duration trainingTime,
+                              StopReason stopReason, PeakMemory.Report peakMemory, Path outputDir) {
+
+    /** Why training ended. */
+    public enum StopReason { COMPLETED, EARLY_STOPPING }
+
+    /** One model's validation result. */
+    public record Evaluation(double loss, OptionalDouble accuracy) {
+        public double perplexity() { return Math.exp(loss); }
+    }
+
+    /** Training throughput over the whole run. */
+    public double tokensPerSecond() {
+        double s = trainingTime.toNanos() / 1e9;
+        return s > 0 ? trainTokens / s : 0;
+    }
+
+    public String toText() {
+        StringBuilder sb = new StringBuilder("Fine-tuning summary\n");
+        sb.append(String.format(Locale.ROOT, "  %-22s %12s %12s %12s%n", "", "base", "fine-tuned", "change"));
+        row(sb, "validation loss", base.map(Evaluation::loss), fineTuned.map(Evaluation::loss), "%.4f");
+        row(sb, "validation perplexity", base.map(Evaluation::perplexity), fineTuned.map(Evaluation::perplexity), "%.3f");
+        Optional<Double> accBefore = base.flatMap(e -> boxed(e.accuracy())).map(a -> 100 * a);
+        Optional<Double> accAfter = fineTuned.flatMap(e -> boxed(e.accuracy())).map(a -> 100 * a);
+        if (accBefore.isPresent() || accAfter.isPresent()) row(sb, "exact-match accuracy %", accBefore, accAfter, "%.1f");
+        if (forgettingPerplexityBefore.isPresent() || forgettingPerplexityAfter.isPresent()) {
+            row(sb, "TinyStories perplexity", boxed(forgettingPerplexityBefore), boxed(forgettingPerplexityAfter), "%.3f");
+        }
+        sb.append(String.format(Locale.ROOT, "  %d optimizer steps (%s), %d tokens in %s (%.0f tokens/s)%n", steps,
+                stopReason == StopReason.EARLY_STOPPING ? "stopped early" : "completed", trainTokens, StepProgress.clock(trainingTime), tokensPerSecond()));
+        sb.append("  peak memory: ").append(peakMemory.describe()).append('\n');
+        sb.append("  outputs in ").append(outputDir).append('\n');
+        return sb.toString();
+    }
+
+    private static void row(StringBuilder sb, String label, Optional<Double> before, Optional<Double> after, String format) {
+        String change = before.isPresent() && after.isPresent() ? String.format(Locale.ROOT, "%+" + format.substring(1), after.get() - before.get()) : "";
+        sb.append(String.format(Locale.ROOT, "  %-22s %12s %12s %12s%n", label, before.map(v -> String.format(Locale.ROOT, format, v)).orElse("-"),
+                after.map(v -> String.format(Locale.ROOT, format, v)).orElse("-"), change));
+    }
+
+    private static Optional<Double> boxed(OptionalDouble d) { return d.isPresent() ? Optional.of(d.getAsDouble()) : Optional.empty(); }
+
+    public ObjectNode toJson() {
+        ObjectNode o = JsonNodeFactory.instance.objectNode();
+        base.ifPresent(e -> put(o.putObject("base"), e));
+        fineTuned.ifPresent(e -> put(o.putObject("fine_tuned"), e));
+        ObjectNode forgetting = o.putObject("tinystories_perplexity");
+        forgettingPerplexityBefore.ifPresent(v -> forgetting.put("before", v));
+        forgettingPerplexityAfter.ifPresent(v -> forgetting.put("after", v));
+        o.put("steps", steps);
+        o.put("stop_reason", stopReason.name().toLowerCase(Locale.ROOT));
+        o.put("train_tokens", trainTokens);
+        o.put("training_seconds", trainingTime.toNanos() / 1e9);
+        o.put("tokens_per_s", tokensPerSecond());
+        ObjectNode mem = o.putObject("peak_memory_bytes");
+        mem.put("tensors", peakMemory.backendPeakBytes());
+        mem.put("jvm_heap", peakMemory.jvmHeapPeakBytes());
+        peakMemory.processPeakRssBytes().ifPresent(v -> mem.put("process_rss", v));
+        o.put("output_dir", outputDir.toString());
+        return o;
+    }
+
+    private static void put(ObjectNode o, Evaluation e) {
+        o.put("eval_loss", e.loss());
+        o.put("eval_ppl", e.perplexity());
+        e.accuracy().ifPresent(a -> o.put("eval_accuracy", a));
+    }
+
+    /** Writes {@code summary.json} and {@code summary.txt} of {@code run}, each through a temporary file and an atomic rename. */
+    public void write(RunDirectory run) {
+        try {
+            writeAtomically(run.summaryJson(), new ObjectMapper().writerWithDefaultPrettyPrinter().writeValueAsString(toJson()) + "\n");
+            writeAtomically(run.summaryText(), toText());
+        } catch (IOException e) {
+            throw new UncheckedIOException("TrainingSummary.write: cannot write " + run.summaryJson() + ": " + e, e);
+        }
+    }
+
+    private static void writeAtomically(Path file, String text) throws IOException {
+        Path temp = Files.createTempFile(file.toAbsolutePath().getParent(), "." + file.getFileName(), ".tmp");
+        try {
+            Files.writeString(temp, text, StandardCharsets.UTF_8);
+            Files.move(temp, file, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+        } finally {
+            Files.deleteIfExists(temp);
+        }
+    }
+}
