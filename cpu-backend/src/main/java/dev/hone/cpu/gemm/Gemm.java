@@ -15,7 +15,9 @@ import static dev.hone.cpu.gemm.MicroKernel.NR;
  * general). Work is split over the {@link WorkerPool} by rectangles of C, along whichever of M or N has
  * more micro-tiles, so two threads get equal shares even for skinny shapes; a product with fewer than
  * {@link MicroKernel#NR} columns is computed as C^T = B^T·A^T so the wide vector side of the kernel is
- * not wasted on padding.
+ * not wasted on padding. Up to {@link SmallRowsGemm#MAX_ROWS} rows (GEMV, decoding) stream B once
+ * without packing ({@link SmallRowsGemm}); everything else is packed and cache-blocked
+ * ({@link BlockedGemm}).
  *
  * <p>Packing buffers belong to this instance and are reused across calls (no allocation once warm);
  * concurrent calls on one instance each take their own set. Segments confined to one thread
@@ -25,7 +27,7 @@ import static dev.hone.cpu.gemm.MicroKernel.NR;
  */
 public final class Gemm {
     /** Below this many multiply-adds one thread does the whole product (waking a worker costs more). */
-    private static final long PARALLEL_MIN_FMAS = 1L << 18;
+    private static final long PARALLEL_MIN_FMAS = 1L << 20;
 
     private final WorkerPool pool;
     /** Never started; asks whether a segment is confined to its owner thread (then the caller works alone). */
@@ -73,6 +75,10 @@ public final class Gemm {
         int tasks = taskCount(p, threads);
         BlockedGemm.Scratch[] scratch = takeScratch();
         try {
+            if (SmallRowsGemm.applies(p)) {
+                runSmallRows(p, tasks, scratch);
+                return;
+            }
             if (tasks == 1) {
                 BlockedGemm.run(p, 0, p.m(), 0, p.n(), scratch[0]);
                 return;
@@ -93,8 +99,28 @@ public final class Gemm {
         }
     }
 
+    /** Few rows: B is streamed once without packing; tasks split the columns. */
+    private void runSmallRows(BlockedGemm.Problem p, int tasks, BlockedGemm.Scratch[] scratch) {
+        BlockedGemm.Scratch first = scratch[0];
+        if (first.smallRows.length < p.m() * p.k()) first.smallRows = new float[p.m() * p.k()];
+        float[] aRows = first.smallRows;
+        SmallRowsGemm.copyRows(p, aRows);
+        int units = (p.n() + SmallRowsGemm.BLOCK - 1) / SmallRowsGemm.BLOCK;
+        int parts = Math.min(tasks, units);
+        if (parts <= 1) {
+            SmallRowsGemm.run(p, aRows, 0, p.n(), first.rowResults);
+            return;
+        }
+        pool.parallelFor(parts, t -> {
+            int j0 = (int) ((long) units * t / parts) * SmallRowsGemm.BLOCK;
+            int j1 = Math.min(p.n(), (int) ((long) units * (t + 1) / parts) * SmallRowsGemm.BLOCK);
+            SmallRowsGemm.run(p, aRows, j0, j1, scratch[t].rowResults);
+        });
+    }
+
     private static int taskCount(BlockedGemm.Problem p, int threads) {
         if (threads == 1 || (long) p.m() * p.n() * p.k() < PARALLEL_MIN_FMAS) return 1;
+        if (SmallRowsGemm.applies(p)) return threads;
         int units = Math.max((p.m() + MR - 1) / MR, (p.n() + NR - 1) / NR);
         return Math.min(threads, units);
     }

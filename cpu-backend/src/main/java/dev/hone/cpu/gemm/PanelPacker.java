@@ -23,9 +23,10 @@ import static dev.hone.cpu.gemm.MicroKernel.SPECIES;
  * A operand that is A itself; for B it is B transposed (panel rows are B's columns).
  *
  * <p>Fast paths: unit stride across panel rows (row-major B, transposed A) copies whole vectors per
- * depth index; unit stride along depth (row-major A, a weight used as B^T) bulk-copies each source row
- * into a staging buffer owned by this packer, then transposes from there. Other strides go element by
- * element. One packer serves one task at a time (its staging buffers are not shared).
+ * depth index; unit stride along depth (row-major A, a weight used as B^T) transposes 8 x 8 blocks in
+ * registers ({@link Transpose8}, F32 and BF16), with F16 and leftover rows going through a staging
+ * buffer owned by this packer. Other strides go element by element. One packer serves one task at a
+ * time (its staging buffers are not shared).
  */
 final class PanelPacker {
     private static final ValueLayout.OfFloat F32 = ValueLayout.JAVA_FLOAT_UNALIGNED;
@@ -52,8 +53,6 @@ final class PanelPacker {
             packF32ThroughStage(src, r0, valid, q0, depth, width, scale, dest, destAt);
         } else if (src.colStride() == 1) {
             pack16ThroughStage(src, r0, valid, q0, depth, width, scale, dest, destAt);
-        } else if (src.colStride() == 1) {
-            packAlongDepth(src, r0, valid, q0, depth, width, scale, dest, destAt);
         } else {
             packAcrossRows(src, r0, valid, q0, depth, width, scale, dest, destAt);
         }
@@ -114,15 +113,14 @@ final class PanelPacker {
     private void packAlongDepthBy8(MatrixView src, long r0, int valid, long q0, int depth, int width, float scale,
                                    float[] dest, int destAt) {
         MemorySegment seg = src.segment();
-        boolean f32 = src.type() == DType.F32;
+        boolean bf16 = src.type() == DType.BF16;
         int bytes = src.type().byteSize();
         long rowBytes = src.rowStride() * bytes;
         int rows8 = valid & ~7, depth8 = depth & ~7;
         for (int r = 0; r < rows8; r += 8) {
             long at = src.index(r0 + r, q0) * bytes;
             for (int q = 0; q < depth8; q += 8) {
-                int d = destAt + q * width + r;
-                transpose.block(seg, at + (long) q * bytes, rowBytes, !f32, scale, dest, d, width);
+                transpose.block(seg, at + (long) q * bytes, rowBytes, bf16, scale, dest, destAt + q * width + r, width);
             }
         }
         if (depth8 < depth) packAcrossRows(src, r0, rows8, q0 + depth8, depth - depth8, width, scale, dest, destAt + depth8 * width);
@@ -170,33 +168,6 @@ final class PanelPacker {
      * stage does not hit the same few L1 sets (a power-of-two stride would).
      */
     private static int stageStride(int depth) { return depth + 16 + 1; }
-
-    /** Unit stride along depth: read each panel row contiguously, write it with stride {@code width}. */
-    private static void packAlongDepth(MatrixView src, long r0, int valid, long q0, int depth, int width, float scale,
-                                       float[] dest, int destAt) {
-        MemorySegment seg = src.segment();
-        DType type = src.type();
-        for (int r = 0; r < valid; r++) {
-            long at = src.index(r0 + r, q0);
-            int d = destAt + r;
-            switch (type) {
-                case F32 -> {
-                    for (int q = 0; q < depth; q++) dest[d + q * width] = scale * seg.getAtIndex(F32, at + q);
-                }
-                case BF16 -> {
-                    for (int q = 0; q < depth; q++) {
-                        dest[d + q * width] = scale * Float.intBitsToFloat(seg.getAtIndex(I16, at + q) << 16);
-                    }
-                }
-                case F16 -> {
-                    for (int q = 0; q < depth; q++) {
-                        dest[d + q * width] = scale * Float.float16ToFloat(seg.getAtIndex(I16, at + q));
-                    }
-                }
-                default -> throw unsupported(type);
-            }
-        }
-    }
 
     /** Any strides: iterate depth-major so the writes are sequential. */
     private static void packAcrossRows(MatrixView src, long r0, int valid, long q0, int depth, int width, float scale,

@@ -9,6 +9,7 @@ import jdk.incubator.vector.VectorSpecies;
 import java.lang.foreign.MemorySegment;
 import java.nio.ByteOrder;
 
+
 /**
  * Transposes an 8 x 8 block of F32 or BF16 values from a strided source into a float array, in
  * registers: three rounds of eight two-source permutes ({@code selectFrom(v1, v2)}, one vpermi2ps
@@ -18,7 +19,8 @@ import java.nio.ByteOrder;
  *
  * <p>Block convention: source row r (r < 8) starts at byte {@code at + r * rowBytes} and holds 8
  * consecutive depth values; destination row q gets the 8 values of depth q at
- * {@code dest[destAt + q * destStride + r]}.
+ * {@code dest[destAt + q * destStride + r]}. (Staging the rows in heap arrays first, for int-indexed
+ * loads, measured slower.)
  */
 final class Transpose8 {
     private static final VectorSpecies<Float> S8 = FloatVector.SPECIES_256;

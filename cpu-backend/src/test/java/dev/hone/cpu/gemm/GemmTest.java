@@ -77,12 +77,19 @@ class GemmTest {
                 }
             }
         }
-        // the LoRA and decoding shapes the fast paths are tuned for, scaled down
+        // the LoRA and decoding shapes the fast paths are tuned for, scaled down; few-row (GEMV) paths
+        // with BF16/F16 weights in both layouts; BF16 row-major A with B^T (the 8 x 8 transposing packer)
         cases.add(new Case(257, 16, 100, DType.F32, Layout.ROW_MAJOR, DType.F32, Layout.ROW_MAJOR, 1f, 0f, 2, 1));
         cases.add(new Case(257, 100, 16, DType.F32, Layout.ROW_MAJOR, DType.F32, Layout.ROW_MAJOR, 1f, 1f, 2, 2));
         cases.add(new Case(1, 257, 129, DType.BF16, Layout.ROW_MAJOR, DType.BF16, Layout.TRANSPOSED, 1f, 0f, 2, 3));
         cases.add(new Case(1, 257, 129, DType.F32, Layout.ROW_MAJOR, DType.F32, Layout.ROW_MAJOR, 1f, 0f, 2, 4));
         cases.add(new Case(2, 33, 257, DType.F16, Layout.TRANSPOSED, DType.F32, Layout.TRANSPOSED, 1f, 0.5f, 1, 5));
+        cases.add(new Case(3, 257, 100, DType.F32, Layout.GENERAL, DType.BF16, Layout.ROW_MAJOR, -0.75f, 0.5f, 2, 6));
+        cases.add(new Case(4, 129, 33, DType.F16, Layout.ROW_MAJOR, DType.F16, Layout.TRANSPOSED, 2.5f, 1f, 2, 7));
+        cases.add(new Case(129, 100, 257, DType.BF16, Layout.ROW_MAJOR, DType.BF16, Layout.TRANSPOSED, 1f, 0f, 2, 8));
+        // big enough (>= 2^20 multiply-adds) that the few-row path splits columns over both threads
+        cases.add(new Case(2, 2100, 300, DType.F32, Layout.ROW_MAJOR, DType.BF16, Layout.TRANSPOSED, 1f, 0.5f, 2, 9));
+        cases.add(new Case(1, 1100, 1000, DType.BF16, Layout.ROW_MAJOR, DType.F32, Layout.ROW_MAJOR, 1f, 0f, 2, 10));
         return cases;
     }
 
