@@ -1,21 +1,82 @@
 package dev.hone.examples;
 
+import dev.hone.transformer.train.config.ConfigKey;
+import dev.hone.transformer.train.config.TrainingConfig;
+import dev.hone.transformer.train.config.TrainingConfigLoader;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
 
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
 import java.util.concurrent.Callable;
 
 /**
- * {@code hone demo}: the README's main job. Until the fine-tuning demo (QLoRA of stories260K on the
- * customer-support set) exists, it runs the engine smoke test: an MLP trained until its loss falls.
+ * {@code hone demo}: the README's main job. QLoRA fine-tune of stories260K (shared/models) on the Bitext
+ * customer-support conversations (shared/data), with the hyper-parameters of
+ * {@code examples/configs/demo-qlora-stories260k.yaml}; prints the base model against the fine-tuned one
+ * (validation loss, perplexity, exact-match and intent accuracy of greedy replies, TinyStories perplexity) and
+ * writes the adapter, metrics, loss curve and summary to {@code runs/demo}. {@code shared/} is looked up beside
+ * the working directory and its parents (CI keeps it at {@code ../shared} next to the clone).
  */
-@Command(name = "demo", description = "Run the default demo (currently: the engine smoke run).")
+@Command(name = "demo", description = "QLoRA fine-tune of stories260K on customer-support chats, with a before/after comparison.")
 final class DemoCommand implements Callable<Integer> {
+    static final String CONFIG = "examples/configs/demo-qlora-stories260k.yaml";
+
+    @Option(names = "--output-dir", defaultValue = "runs/demo", description = "where the run's files go (default ${DEFAULT-VALUE})")
+    Path outputDir;
+
+    @Option(names = "--shared", description = "the shared/ folder (default: found beside the working directory or a parent)")
+    Path shared;
+
+    @Option(names = "--max-steps", description = "optimizer steps (default: the demo config's)")
+    Long maxSteps;
+
+    @Option(names = "--accuracy-examples", defaultValue = "100", description = "validation prompts answered for accuracy (default ${DEFAULT-VALUE})")
+    int accuracyExamples;
+
+    @Option(names = "--backend", defaultValue = "cpu", description = "backend name (default ${DEFAULT-VALUE})")
+    String backendName;
+
     @Override
     public Integer call() {
-        SmokeCommand smoke = new SmokeCommand();
-        smoke.steps = 800;
-        smoke.backendName = "cpu";
-        smoke.seed = 42;
-        return smoke.call();
+        Path sharedDir = shared != null ? shared : findShared();
+        Path model = sharedDir.resolve("models/stories260K/stories260K.bin");
+        Path data = sharedDir.resolve("data/customer-support/bitext_customer_support_6480_short.DERIVED.messages.jsonl");
+        for (Path p : List.of(model, data)) {
+            if (!Files.isRegularFile(p)) throw new IllegalStateException("demo: " + p + " is missing from the shared folder " + sharedDir);
+        }
+        Map<String, String> overrides = new LinkedHashMap<>();
+        overrides.put(ConfigKey.BASE_MODEL.key(), model.toString());
+        overrides.put(ConfigKey.TOKENIZER.key(), sharedDir.resolve("models/stories260K/tok512.bin").toString());
+        overrides.put(ConfigKey.DATASETS.key(), "[{path: '" + data + "', type: chat, field_label: intent}]");
+        overrides.put(ConfigKey.OUTPUT_DIR.key(), outputDir.toString());
+        if (maxSteps != null) overrides.put(ConfigKey.MAX_STEPS.key(), maxSteps.toString());
+        TrainingConfig config = TrainingConfigLoader.load(configFile(), overrides);
+        long start = System.nanoTime();
+        int status = FinetuneCommand.run(config, backendName, accuracyExamples, sharedDir.resolve("data/tinystories/tinystories_val.txt"), 4096);
+        System.out.printf("demo finished in %.1f s; adapter, metrics.csv, loss_curve.png and summary.json are in %s%n",
+                (System.nanoTime() - start) / 1e9, outputDir.toAbsolutePath());
+        return status;
+    }
+
+    private static Path configFile() {
+        for (Path dir = Path.of("").toAbsolutePath(); dir != null; dir = dir.getParent()) {
+            if (Files.isRegularFile(dir.resolve(CONFIG))) return dir.resolve(CONFIG);
+        }
+        throw new IllegalStateException("demo: " + CONFIG + " not found in " + Path.of("").toAbsolutePath() + " or its parents; run from the Hone repository");
+    }
+
+    /** {@code shared/} holding models/stories260K, beside the working directory or one of its parents. */
+    static Path findShared() {
+        for (Path dir = Path.of("").toAbsolutePath(); dir != null; dir = dir.getParent()) {
+            for (Path candidate : List.of(dir.resolve("shared"), dir.resolveSibling("shared"))) {
+                if (Files.isRegularFile(candidate.resolve("models/stories260K/stories260K.bin"))) return candidate;
+            }
+        }
+        throw new IllegalStateException("demo: the shared/ folder (models and data) was not found beside " + Path.of("").toAbsolutePath()
+                + " or any parent; put it at ../shared next to the repository or pass --shared <dir>");
     }
 }

@@ -9,7 +9,8 @@ import picocli.CommandLine.Command;
  */
 @Command(name = "hone", mixinStandardHelpOptions = true, version = "hone 0.1.0",
         description = "Fine-tune language models in pure Java.",
-        subcommands = {DemoCommand.class, SmokeCommand.class, BackendsCommand.class, GenerateCommand.class,
+        subcommands = {DemoCommand.class, FinetuneCommand.class, EvalCommand.class, MergeCommand.class, GenerateCommand.class, SmokeCommand.class,
+                BackendsCommand.class,
                 CommandLine.HelpCommand.class})
 public final class HoneCli implements Runnable {
 
