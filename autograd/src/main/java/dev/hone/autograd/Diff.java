@@ -113,6 +113,12 @@ public final class Diff {
         return CrossEntropyFn.CROSS_ENTROPY.apply(logits, targets, ignoreIndex, reduction);
     }
 
+    /** LoRA's x [..., in]·W [out, in]ᵀ + scale·(x·A [r, in]ᵀ)·B [out, r]ᵀ as one op (see {@link LowRankLinearFn}). */
+    public static Tensor lowRankLinear(Tensor x, Tensor w, Tensor a, Tensor b, double scale) { return LowRankLinearFn.linear(x, w, a, b, scale); }
+
+    /** base [..., out] + scale·(x [..., in]·A [r, in]ᵀ)·B [out, r]ᵀ as one op, for a base layer of any kind. */
+    public static Tensor lowRankUpdate(Tensor base, Tensor x, Tensor a, Tensor b, double scale) { return LowRankLinearFn.update(base, x, a, b, scale); }
+
     public static Tensor attention(Tensor q, Tensor k, Tensor v, double scale, AttentionFn.Masking masking, Tensor segments) {
         return AttentionFn.ATTENTION.apply(q, k, v, scale, masking, segments);
     }

@@ -8,7 +8,7 @@ package dev.hone.autograd;
  */
 public sealed interface DiffOp permits UnaryFn, BinaryFn, ScalarFn, ReduceFn, MatMulFn, ShapeFn, IndexFn, FusedFn,
         CrossEntropyFn, AttentionFn, DropoutFn, CastFn, Checkpoint.Op,
-        FrozenQuantMatmulFn {
+        FrozenQuantMatmulFn, LowRankLinearFn {
 
     /** Lower-case name used in error messages and catalogue listings. */
     String opName();

@@ -150,6 +150,12 @@ public final class OpCatalogue {
                 d -> unary(uniform(50, -1, 1, d, 2, 33), in -> FrozenQuantMatmulFn.FROZEN_QUANT_MATMUL.apply(in.get(0), packedWeight(3, 33, 32)))));
         cases.add(new Case(FrozenQuantMatmulFn.FROZEN_QUANT_MATMUL, "x [2, 2, 64] by 4-bit W [4, 64] in blocks of 32",
                 d -> unary(uniform(51, -1, 1, d, 2, 2, 64), in -> FrozenQuantMatmulFn.FROZEN_QUANT_MATMUL.apply(in.get(0), packedWeight(4, 64, 32)))));
+        cases.add(new Case(LowRankLinearFn.LOW_RANK_LINEAR, "x [2, 3, 5], W [4, 5], A [2, 5], B [4, 2], scale 1.5", d -> new Sample(
+                List.of(uniform(52, -1, 1, d, 2, 3, 5), uniform(53, -1, 1, d, 4, 5), uniform(54, -1, 1, d, 2, 5), uniform(55, -1, 1, d, 4, 2)),
+                in -> Diff.lowRankLinear(in.get(0), in.get(1), in.get(2), in.get(3), 1.5))));
+        cases.add(new Case(LowRankLinearFn.LOW_RANK_UPDATE, "tanh base [3, 4], x [3, 5], A [2, 5], B [4, 2], scale -0.7", d -> new Sample(
+                List.of(uniform(56, -1, 1, d, 3, 4), uniform(57, -1, 1, d, 3, 5), uniform(58, -1, 1, d, 2, 5), uniform(59, -1, 1, d, 4, 2)),
+                in -> Diff.lowRankUpdate(Diff.tanh(in.get(0)), in.get(1), in.get(2), in.get(3), -0.7))));
         return cases;
     }
 

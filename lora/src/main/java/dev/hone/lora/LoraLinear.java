@@ -19,7 +19,10 @@ import java.util.Set;
 /**
  * A LoRA wrapper around any linear-like layer (Hu et al. 2021, "LoRA: Low-Rank Adaptation of Large
  * Language Models"): y = base(x) + B(A(dropout(x))) · scale with A [r, in], B [out, r], the base
- * frozen; computed as B(A(dropout(x)) · scale) so the scale multiplies the narrow [..., r] activation.
+ * frozen. Plain LoRA runs as one fused op: {@link Diff#lowRankLinear} over a dense {@link Linear} base's
+ * weight when dropout is off, otherwise (dropout, or any other base such as a quantized layer)
+ * {@link Diff#lowRankUpdate} onto the base output; both accumulate the update into the output buffer
+ * instead of adding a separate [..., out] temporary, and fold the scale into the narrow products.
  * With DoRA (Liu et al. 2024) it adds, as PEFT's {@code DoraLinearLayer}:
  * (m / ||W + s·BA||_row − 1) ⊙ (x W^T) + (m / ||W + s·BA||_row) ⊙ B(A(dropout(x))) · s, where the row
  * norm over the input dimension is a constant in backward (section 4.3 of the paper) and x W^T is the
@@ -144,9 +147,32 @@ public final class LoraLinear extends Module implements LinearLayer {
 
     @Override
     public Tensor forward(Tensor x) {
-        Tensor result = base.forward(x); // [..., out]
-        if (active == null || merged != null) return result;
+        if (active == null || merged != null) return base.forward(x); // [..., out]
         AdapterSettings s = settings.get(active);
+        Tensor wa = loraA.get(active).weight().value(), wb = loraB.get(active).weight().value(); // [r, in], [out, r]
+        DType adapterType = wa.dtype();
+        boolean dropping = mode == Mode.TRAINING && s.dropout() > 0;
+        if (s.variant() == LoraConfig.Variant.LORA && x.dtype() == adapterType) {
+            if (!dropping && base instanceof Linear dense && dense.weight().value().dtype() == adapterType) {
+                Tensor y = Diff.lowRankLinear(x, dense.weight().value(), wa, wb, s.scale()); // [..., out]
+                return dense.bias() == null ? y : Diff.add(y, dense.bias().value());
+            }
+            Tensor result = base.forward(x); // [..., out]
+            if (result.dtype() == adapterType) {
+                Tensor dropped = dropping ? Diff.dropout(x, s.dropout(), dropoutSeed()) : x;
+                return Diff.lowRankUpdate(result, dropped, wa, wb, s.scale());
+            }
+            return composedForward(result, x, s);
+        }
+        return composedForward(base.forward(x), x, s);
+    }
+
+    /**
+     * The LoRA or DoRA term added to the base output {@code result} op by op, for DoRA and for dtypes the
+     * fused {@link Diff#lowRankUpdate} does not cover (adapter dtype differing from the input's or the
+     * base output's).
+     */
+    private Tensor composedForward(Tensor result, Tensor x, AdapterSettings s) {
         Linear a = loraA.get(active), b = loraB.get(active);
         DType adapterType = a.weight().value().dtype();
         Tensor xa = x.dtype() == adapterType ? x : Diff.cast(x, adapterType);

@@ -1,0 +1,127 @@
+package dev.hone.autograd;
+
+import dev.hone.tensor.Ops;
+import dev.hone.tensor.Shape;
+import dev.hone.tensor.Tensor;
+
+import java.util.Arrays;
+
+/**
+ * A linear map plus a scaled low-rank update, as one recorded op: the LoRA layer of Hu et al. 2021
+ * ("LoRA: Low-Rank Adaptation of Large Language Models"), y = x·Wᵀ + s·(x·Aᵀ)·Bᵀ, with x [..., in],
+ * W [out, in], A [r, in], B [out, r] and h = x·Aᵀ [..., r]. With g the output gradient:
+ * dx = g·W + s·(g·B)·A, dA = s·(g·B)ᵀ·x, dB = s·gᵀ·h, dW = gᵀ·x.
+ *
+ * <p>Why fused: composed from separate ops the update costs a full [..., out] temporary and an add in
+ * forward, and another full [..., in] temporary and an add in backward. Here the update is accumulated
+ * straight into the output (and the low-rank input gradient straight into dx) with {@code beta = 1},
+ * the scale rides on each product's {@code alpha}, and only h is saved. The narrow products are laid
+ * out with contiguous operands on the wide side: the transposed adapter weights are copied (they are
+ * tiny) and the weight gradients are formed as [r, rows]·[rows, width] products.
+ *
+ * <p>{@link #LOW_RANK_LINEAR} takes the dense W itself; {@link #LOW_RANK_UPDATE} takes the output of
+ * any base layer instead (y = base + s·(x·Aᵀ)·Bᵀ, gradient g passed through to base), for bases whose
+ * weight is not a dense tensor (a 4-bit quantized layer). Invariants: all operands share one floating
+ * dtype and device; W, A and B are matrices; the output is a new contiguous tensor (no input is written).
+ */
+public enum LowRankLinearFn implements DiffOp {
+    /** y = x·Wᵀ + s·(x·Aᵀ)·Bᵀ; inputs (x, W, A, B). */
+    LOW_RANK_LINEAR,
+    /** y = base + s·(x·Aᵀ)·Bᵀ; inputs (base, x, A, B). */
+    LOW_RANK_UPDATE;
+
+    @Override
+    public String opName() { return name().toLowerCase(); }
+
+    /** x [..., in] · W [out, in]ᵀ + scale · (x · A [r, in]ᵀ) · B [out, r]ᵀ → [..., out]. */
+    public static Tensor linear(Tensor x, Tensor w, Tensor a, Tensor b, double scale) {
+        check(LOW_RANK_LINEAR, x, a, b);
+        if (w.rank() != 2 || w.dim(0) != b.dim(0) || w.dim(1) != a.dim(1) || w.dtype() != x.dtype() || !w.device().equals(x.device())) {
+            throw new IllegalArgumentException("low_rank_linear: weight " + w.shape() + " " + w.dtype() + " does not match x " + x.shape()
+                    + " " + x.dtype() + " and lora_B " + b.shape() + " (expected [" + b.dim(0) + ", " + a.dim(1) + "])");
+        }
+        Tape.Recording rec = Tape.track(LOW_RANK_LINEAR, x, w, a, b);
+        float s = (float) scale;
+        Tensor rows = x.reshape(-1, x.dim(-1));                  // [M, in]
+        Tensor y = Ops.matmul(rows, w.mT());                     // [M, out]
+        Tensor h = Ops.matmul(rows, a.mT().contiguous());        // [M, r]
+        Ops.matmulInto(h, b.mT().contiguous(), y, s, 1f);        // y += s·h·Bᵀ
+        return rec.record(y.reshape(outputDims(x, b)), dy -> {
+            Tensor g = dy.reshape(-1, dy.dim(-1));               // [M, out]
+            Tensor gb = rec.needs(0) || rec.needs(2) ? Ops.matmul(g, b) : null; // [M, r]
+            Tensor dx = null;
+            if (rec.needs(0)) {
+                dx = Ops.matmul(g, w);                           // [M, in]
+                Ops.matmulInto(gb, a, dx, s, 1f);                // dx += s·(g·B)·A
+                dx = dx.reshape(x.shape().dims());
+            }
+            Tensor dw = rec.needs(1) ? Ops.matmul(g.mT(), rows) : null; // [out, in]
+            return new Tensor[] {dx, dw, rec.needs(2) ? adapterAGradient(gb, rows, s) : null,
+                    rec.needs(3) ? adapterBGradient(g, h, s) : null};
+        });
+    }
+
+    /** base [..., out] + scale · (x [..., in] · A [r, in]ᵀ) · B [out, r]ᵀ → [..., out]. */
+    public static Tensor update(Tensor base, Tensor x, Tensor a, Tensor b, double scale) {
+        check(LOW_RANK_UPDATE, x, a, b);
+        if (!Arrays.equals(base.shape().dims(), outputDims(x, b)) || base.dtype() != x.dtype() || !base.device().equals(x.device())) {
+            throw new IllegalArgumentException("low_rank_update: base output " + base.shape() + " " + base.dtype() + " does not match x "
+                    + x.shape() + " " + x.dtype() + " with lora_B " + b.shape());
+        }
+        Tape.Recording rec = Tape.track(LOW_RANK_UPDATE, base, x, a, b);
+        float s = (float) scale;
+        Tensor rows = x.reshape(-1, x.dim(-1));                  // [M, in]
+        Tensor y = base.reshape(-1, b.dim(0)).copy();            // [M, out]
+        Tensor h = Ops.matmul(rows, a.mT().contiguous());        // [M, r]
+        Ops.matmulInto(h, b.mT().contiguous(), y, s, 1f);        // y += s·h·Bᵀ
+        return rec.record(y.reshape(base.shape().dims()), dy -> {
+            Tensor g = dy.reshape(-1, dy.dim(-1));               // [M, out]
+            Tensor gb = rec.needs(1) || rec.needs(2) ? Ops.matmul(g, b) : null; // [M, r]
+            Tensor dx = null;
+            if (rec.needs(1)) {
+                dx = Tensor.empty(rows.backend(), rows.dtype(), rows.shape());
+                Ops.matmulInto(gb, a, dx, s, 0f);                // dx = s·(g·B)·A
+                dx = dx.reshape(x.shape().dims());
+            }
+            return new Tensor[] {rec.needs(0) ? dy : null, dx, rec.needs(2) ? adapterAGradient(gb, rows, s) : null,
+                    rec.needs(3) ? adapterBGradient(g, h, s) : null};
+        });
+    }
+
+    /** dA = s·(g·B)ᵀ·x [r, in], with (g·B)ᵀ made contiguous ([r, M], small) so the product streams x row by row. */
+    private static Tensor adapterAGradient(Tensor gb, Tensor rows, float s) {
+        Tensor gbT = gb.mT().contiguous();                                               // [r, M]
+        Tensor da = Tensor.empty(rows.backend(), rows.dtype(), Shape.of(gbT.dim(0), rows.dim(1))); // [r, in]
+        Ops.matmulInto(gbT, rows, da, s, 0f);
+        return da;
+    }
+
+    /** dB = s·gᵀ·h [out, r], formed as (s·hᵀ·g)ᵀ so the wide operand g is read row by row, not transposed. */
+    private static Tensor adapterBGradient(Tensor g, Tensor h, float s) {
+        Tensor hT = h.mT().contiguous();                                                 // [r, M]
+        Tensor dbT = Tensor.empty(g.backend(), g.dtype(), Shape.of(hT.dim(0), g.dim(1))); // [r, out]
+        Ops.matmulInto(hT, g, dbT, s, 0f);
+        return dbT.mT().contiguous();                                                    // [out, r]
+    }
+
+    private static void check(LowRankLinearFn op, Tensor x, Tensor a, Tensor b) {
+        if (x.rank() < 1 || a.rank() != 2 || b.rank() != 2 || a.dim(1) != x.dim(-1) || b.dim(1) != a.dim(0)) {
+            throw new IllegalArgumentException(op.opName() + ": x " + x.shape() + ", lora_A " + a.shape() + ", lora_B " + b.shape()
+                    + " do not chain as x [..., in], A [r, in], B [out, r]");
+        }
+        if (!x.dtype().isFloating() || a.dtype() != x.dtype() || b.dtype() != x.dtype()) {
+            throw new IllegalArgumentException(op.opName() + ": x " + x.dtype() + ", lora_A " + a.dtype() + ", lora_B " + b.dtype()
+                    + " must share one floating dtype");
+        }
+        if (!a.device().equals(x.device()) || !b.device().equals(x.device())) {
+            throw new IllegalArgumentException(op.opName() + ": x on " + x.device() + ", lora_A on " + a.device() + ", lora_B on " + b.device());
+        }
+    }
+
+    /** x's dims with the last replaced by out (B's rows). */
+    private static int[] outputDims(Tensor x, Tensor b) {
+        int[] dims = x.shape().dims().clone();
+        dims[dims.length - 1] = b.dim(0);
+        return dims;
+    }
+}
