@@ -15,6 +15,8 @@ public final class Attention {
     private Attention() { }
 
     private static final VectorSpecies<Float> F = FloatVector.SPECIES_PREFERRED;
+    /** Narrower species for head vectors shorter than one preferred vector (constants, so C2 intrinsifies them). */
+    private static final VectorSpecies<Float> F256 = FloatVector.SPECIES_256, F128 = FloatVector.SPECIES_128;
 
     /**
      * out[c] = scale * (q[qOff..qOff+d) · key c) for c < keys, with the key tile stored transposed
@@ -99,7 +101,36 @@ public final class Attention {
         int lanes = F.length(), j = 0;
         for (; j + 4 * lanes <= d; j += 4 * lanes) weightedBlock4(w, wOff, n, rows, rowOff + j, d, out, outOff + j);
         for (; j + lanes <= d; j += lanes) weightedBlock1(w, wOff, n, rows, rowOff + j, d, out, outOff + j);
+        if (j < d) weightedTail(w, wOff, n, rows, rowOff, d, out, outOff, j);
+    }
+
+    /**
+     * Columns [j, d) that are narrower than one preferred vector (stories260K's heads have d = 8): half
+     * and quarter vectors, then scalars. A method of its own so the common full-width path above stays
+     * small enough for C2 to intrinsify every vector op in it.
+     */
+    private static void weightedTail(float[] w, int wOff, int n, float[] rows, int rowOff, int d, float[] out, int outOff, int j) {
+        for (; j + 8 <= d; j += 8) weighted256(w, wOff, n, rows, rowOff + j, d, out, outOff + j);
+        for (; j + 4 <= d; j += 4) weighted128(w, wOff, n, rows, rowOff + j, d, out, outOff + j);
         for (; j < d; j++) out[outOff + j] += weightedScalar(w, wOff, n, rows, rowOff + j, d);
+    }
+
+    /** {@link #weightedBlock1} on 8 lanes. */
+    private static void weighted256(float[] w, int wOff, int n, float[] rows, int at, int d, float[] out, int o) {
+        FloatVector acc = FloatVector.fromArray(F256, out, o);
+        for (int c = 0, base = at; c < n; c++, base += d) {
+            acc = FloatVector.fromArray(F256, rows, base).fma(FloatVector.broadcast(F256, w[wOff + c]), acc);
+        }
+        acc.intoArray(out, o);
+    }
+
+    /** {@link #weightedBlock1} on 4 lanes. */
+    private static void weighted128(float[] w, int wOff, int n, float[] rows, int at, int d, float[] out, int o) {
+        FloatVector acc = FloatVector.fromArray(F128, out, o);
+        for (int c = 0, base = at; c < n; c++, base += d) {
+            acc = FloatVector.fromArray(F128, rows, base).fma(FloatVector.broadcast(F128, w[wOff + c]), acc);
+        }
+        acc.intoArray(out, o);
     }
 
     private static void weightedBlock4(float[] w, int wOff, int n, float[] rows, int at, int d, float[] out, int o) {

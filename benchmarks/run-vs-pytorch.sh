@@ -1,0 +1,98 @@
+#!/usr/bin/env bash
+# Hone vs PyTorch on this machine, in one run (issue 8): times forward+backward of (a) a GPT-2-small block
+# on 2048 tokens, dense and with LoRA r=16, (b) the stories260K LoRA step, on Hone
+# (dev.hone.benchmarks.peer.HoneStepsMain) and on PyTorch 2.7.1 CPU through DJL 0.35.1
+# (benchmarks/peer-djl, a benchmark-only pom that no build includes), alternating the two in each round
+# so that load from other processes slows both alike; then (c) the SGEMM shapes against numpy/OpenBLAS
+# (run-gemm-vs-openblas.sh) and (d) the JMH hot-kernel regression set (HotKernelBenchmark, short settings,
+# compared with benchmarks/results/hot-kernels-baseline.tsv). Writes benchmarks/results/perf-<date>.md.
+#
+# Needs the network once, to resolve DJL and libtorch from Maven Central into ~/.m2 and
+# benchmarks/peer-djl/target/lib; later runs are offline (-Dai.djl.offline=true, DJL cache under
+# benchmarks/peer-djl/target/djl-cache).
+# Environment: JAVA_HOME (JDK 25), ROUNDS (default 3), THREADS (default 2), CASES (default
+# block,lora,stories), SKIP (any of gemm,jmh), HONE_CP (instead of benchmarks/target/benchmarks.jar),
+# PERF_FLAGS (JVM flags for both sides, e.g. "-Dperf.budget_s=3 -Dperf.warmup_s=2" for a quick run).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+ROOT=$(pwd)
+export JAVA_HOME="${JAVA_HOME:-/usr/lib/jvm/temurin-25-jdk-amd64}"
+JAVA="$JAVA_HOME/bin/java"
+ROUNDS="${ROUNDS:-3}"
+THREADS="${THREADS:-2}"
+CASES="${CASES:-block,lora,stories}"
+SKIP="${SKIP:-}"
+PERF_FLAGS="${PERF_FLAGS:-}"
+STORIES="$ROOT/../shared/models/stories260K/stories260K.bin"
+PEER="$ROOT/benchmarks/peer-djl"
+CP="${HONE_CP:-$ROOT/benchmarks/target/benchmarks.jar}"
+PY="${PYTHON:-python3}"
+
+if [[ -z "${HONE_CP:-}" && ! -f "$CP" ]]; then
+  (cd "$ROOT" && mvn -q -o -pl benchmarks -am package -DskipTests)
+fi
+if [[ ! -f "$PEER/target/lib/pytorch-native-cpu-2.7.1-linux-x86_64.jar" ]]; then
+  (cd "$PEER" && mvn -B -q -ntp org.apache.maven.plugins:maven-dependency-plugin:3.8.1:copy-dependencies -DoutputDirectory=target/lib)
+fi
+mkdir -p "$PEER/target/classes" "$PEER/target/djl-cache"
+"$JAVA_HOME/bin/javac" -nowarn -cp "$PEER/target/lib/*" -d "$PEER/target/classes" "$PEER"/src/dev/hone/peer/djl/*.java
+
+mkdir -p benchmarks/results
+DATE=$(date -u +%Y%m%d-%H%M)
+OUT="benchmarks/results/perf-$DATE.md"
+TMP=$(mktemp -d)
+trap 'rm -rf "$TMP"' EXIT
+
+{
+  echo "# Hone vs PyTorch (DJL) training steps on the CPU ($DATE UTC)"
+  echo
+  echo '```'
+  echo "cpu:     $(lscpu | sed -n 's/^Model name: *//p') ; $(nproc) CPUs ; avx512f=$(grep -c avx512f /proc/cpuinfo)"
+  echo "java:    $("$JAVA" -version 2>&1 | head -1)"
+  echo "peer:    PyTorch 2.7.1 CPU (eager autograd) via DJL 0.35.1, same JVM version, num_threads=$THREADS, interop 1"
+  echo "load:    $(cut -d' ' -f1-3 /proc/loadavg) (1/5/15 min, before the run)"
+  echo "rounds:  $ROUNDS, alternating Hone and PyTorch; ms = median step of the best round"
+  echo '```'
+  echo
+  echo "Both sides compute the same math (see Gpt2BlockStep and peer-djl/DjlSteps): GPT-2-small block, pre-LayerNorm"
+  echo "(Hone: RMSNorm of the centred row + bias, identical), fused QKV, causal 12x64 attention (Hone's fused kernel skips the"
+  echo "masked half; PyTorch computes T x T scores and masks), GELU (Hone tanh form, PyTorch erf form), MLP 3072, no linear"
+  echo "biases, loss mean(out^2), x without gradient; LoRA r=16 on the 4 linears with the base frozen. stories260K: Hone loads"
+  echo "the llama2.c checkpoint, PyTorch builds the same architecture with random weights of the same shapes; LoRA r=16,"
+  echo "alpha 32 on all 7 linears of each layer; forward + backward, no optimizer step, on both sides."
+} > "$TMP/header.txt"
+
+hone() {
+  "$JAVA" --add-modules jdk.incubator.vector --enable-native-access=ALL-UNNAMED -Dhone.threads="$THREADS" $PERF_FLAGS \
+    -cp "$CP" dev.hone.benchmarks.peer.HoneStepsMain "$THREADS" "$CASES" "$STORIES" 2> "$TMP/hone.err"
+}
+pytorch() {
+  DJL_OFFLINE=true "$JAVA" --enable-native-access=ALL-UNNAMED -Dai.djl.offline=true \
+    -DDJL_CACHE_DIR="$PEER/target/djl-cache" -DENGINE_CACHE_DIR="$PEER/target/djl-cache/engine" \
+    -Dai.djl.pytorch.num_threads="$THREADS" -Dai.djl.pytorch.num_interop_threads=1 $PERF_FLAGS \
+    -cp "$PEER/target/classes:$PEER/target/lib/*" dev.hone.peer.djl.DjlSteps "$THREADS" "$CASES" "$STORIES" 2> "$TMP/peer.err"
+}
+for round in $(seq 1 "$ROUNDS"); do
+  if (( round % 2 == 1 )); then order="hone pytorch"; else order="pytorch hone"; fi
+  for impl in $order; do
+    "$impl" | tee -a "$TMP/rows.tsv" || { cat "$TMP/$([[ $impl == hone ]] && echo hone || echo peer).err" >&2; exit 1; }
+  done
+done
+echo "load after the steps: $(cut -d' ' -f1-3 /proc/loadavg)" >> "$TMP/header.txt"
+
+EXTRAS=()
+if [[ ",$SKIP," != *",gemm,"* ]]; then
+  before=$(ls benchmarks/results/gemm-*.md 2>/dev/null | sort | tail -1 || true)
+  THREADS="$THREADS" ROUNDS="$ROUNDS" HONE_CP="$CP" benchmarks/run-gemm-vs-openblas.sh > "$TMP/gemm.log"
+  after=$(ls benchmarks/results/gemm-*.md | sort | tail -1)
+  [[ "$after" != "$before" ]] && { echo "## SGEMM (c)"; echo; sed '1,2d' "$after"; } > "$TMP/gemm.md" && EXTRAS+=("$TMP/gemm.md")
+fi
+if [[ ",$SKIP," != *",jmh,"* ]]; then
+  "$JAVA" --add-modules jdk.incubator.vector --enable-native-access=ALL-UNNAMED -Djmh.ignoreLock=true -jar "$CP" HotKernelBenchmark \
+    -f 1 -wi 2 -w 1s -i 3 -r 1s -rf csv -rff "benchmarks/results/hot-kernels-$DATE.csv" > "$TMP/jmh.log" 2>&1
+  "$PY" benchmarks/scripts/hot_kernels_check.py "benchmarks/results/hot-kernels-$DATE.csv" \
+    benchmarks/results/hot-kernels-baseline.tsv > "$TMP/jmh.md" || echo "hot kernels: REGRESSION (see $OUT)" >&2
+  EXTRAS+=("$TMP/jmh.md")
+fi
+"$PY" benchmarks/scripts/perf_table.py "$TMP/rows.tsv" "$TMP/header.txt" "$OUT" "${EXTRAS[@]}"
+echo "wrote $OUT"

@@ -1,0 +1,48 @@
+package dev.hone.benchmarks.peer;
+
+import dev.hone.tensor.Scope;
+import dev.hone.tensor.spi.Backend;
+import dev.hone.tensor.spi.Backends;
+
+import java.nio.file.Path;
+import java.util.List;
+
+/**
+ * Hone's side of benchmarks/run-vs-pytorch.sh: times the training steps that the PyTorch peer
+ * (benchmarks/peer-djl) times, one row each in {@link StepTimer}'s format, on the cpu backend with the
+ * thread count given (also passed as -Dhone.threads by the script). Usage:
+ * {@code HoneStepsMain THREADS [block,lora,stories] [path/to/stories260K.bin]}.
+ */
+public final class HoneStepsMain {
+    private HoneStepsMain() { }
+
+    public static void main(String[] args) throws Exception {
+        if (args.length < 1) throw new IllegalArgumentException("HoneStepsMain: usage THREADS [block,lora,stories] [stories260K.bin]");
+        int threads = Integer.parseInt(args[0]);
+        List<String> cases = List.of((args.length > 1 ? args[1] : "block,lora,stories").split(","));
+        Path stories = Path.of(args.length > 2 ? args[2] : "../shared/models/stories260K/stories260K.bin");
+        System.setProperty("hone.threads", Integer.toString(threads));
+        StepTimer timer = StepTimer.fromProperties();
+        try (Backend backend = Backends.open("cpu"); Scope root = Scope.open(backend)) {
+            for (String c : cases) {
+                switch (c) {
+                    case "block" -> block(timer, threads, Gpt2BlockStep.Mode.DENSE);
+                    case "lora" -> block(timer, threads, Gpt2BlockStep.Mode.LORA);
+                    case "stories" -> {
+                        try (StoriesLoraStep s = new StoriesLoraStep(stories)) {
+                            System.out.println("# hone stories260K trainable adapter params: " + s.trainableCount());
+                            timer.row("hone", s.caseName(), threads, s::step);
+                        }
+                    }
+                    default -> throw new IllegalArgumentException("HoneStepsMain: unknown case '" + c + "' (block, lora, stories)");
+                }
+            }
+        }
+    }
+
+    private static void block(StepTimer timer, int threads, Gpt2BlockStep.Mode mode) throws Exception {
+        try (Gpt2BlockStep b = new Gpt2BlockStep(mode)) {
+            timer.row("hone", b.caseName(), threads, b::step);
+        }
+    }
+}
