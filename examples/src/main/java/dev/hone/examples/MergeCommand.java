@@ -13,7 +13,9 @@ import dev.hone.transformer.sft.MergedExport;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
+import java.io.IOException;
 import java.nio.file.Path;
+import java.util.Optional;
 import java.util.concurrent.Callable;
 
 /**
@@ -39,16 +41,20 @@ final class MergeCommand implements Callable<Integer> {
     @Option(names = "--load-in-4bit", description = "merge onto the NF4-dequantized base (for an adapter trained with QLoRA)")
     boolean loadIn4bit;
 
+    @Option(names = "--tokenizer", description = "the base model's tokenizer (default: the model folder's, or tok<vocab>.bin next to a .bin); written to the output as tokenizer.json")
+    Path tokenizer;
+
     @Option(names = "--backend", defaultValue = "cpu", description = "backend name (default ${DEFAULT-VALUE})")
     String backendName;
 
     @Override
-    public Integer call() {
+    public Integer call() throws IOException {
         try (Backend backend = Backends.open(backendName); Scope scope = Scope.open(backend)) {
             LlamaModel model = BaseModels.load(baseModel, DType.F32);
             if (loadIn4bit) System.out.println(ModelQuantizer.quantizeLinears(model, QuantSpec.qlora()).summary());
             LoraModel lora = LoraModel.fromPretrained(model, null, adapter, LoraModel.Use.INFERENCE);
             MergedExport.write(model, lora, dtype, output);
+            BaseModels.writeTokenizer(baseModel, Optional.ofNullable(tokenizer), model.config().vocabSize(), output);
             System.out.println("merged " + adapter + " into " + baseModel + " -> " + output + " (" + dtype + ")");
         }
         return 0;

@@ -378,10 +378,42 @@ public final class LoraModel {
             String layerPath = path.substring(0, at);
             String rest = path.substring(at + ".base_layer.".length());
             LoraLinear l = layers.get(layerPath);
-            String use = l.isMerged() || disabled || active == null || !l.adapterNames().contains(active) ? null : active;
+            String use = adapterToMerge(l);
             out.put(layerPath + "." + rest, use != null && rest.equals("weight") ? l.mergedWeight(use) : e.getValue());
         }
+        addDenseWeightsOfLayersWithoutWeightParameter(layers, out);
         return out;
+    }
+
+    /** True for the modules a LoRA wrapper holds (its base layer, lora_A, lora_B, ...), which are exported through the wrapper. */
+    private static boolean insideAdaptedLayer(String path, Map<String, LoraLinear> layers) {
+        for (int dot = path.lastIndexOf('.'); dot > 0; dot = path.lastIndexOf('.', dot - 1)) {
+            if (layers.containsKey(path.substring(0, dot))) return true;
+        }
+        return false;
+    }
+
+    /** The adapter whose update goes into {@code l}'s exported weight, or null when the base weight is exported as is. */
+    private String adapterToMerge(LoraLinear l) {
+        return l.isMerged() || disabled || active == null || !l.adapterNames().contains(active) ? null : active;
+    }
+
+    /**
+     * Linear layers whose weight is not a parameter (a 4-bit base, wrapped or not) still need a dense
+     * "path.weight" (and "path.bias") in an exported checkpoint: the merged or recovered dense values, in F32.
+     */
+    private void addDenseWeightsOfLayersWithoutWeightParameter(Map<String, LoraLinear> layers, Map<String, Tensor> out) {
+        for (Map.Entry<String, Module> m : model.namedModules().entrySet()) {
+            String path = m.getKey();
+            if (!(m.getValue() instanceof LinearLayer linear) || insideAdaptedLayer(path, layers) || out.containsKey(path + ".weight")) continue;
+            LoraLinear wrapped = layers.get(path);
+            LinearLayer base = wrapped == null ? linear : wrapped.base();
+            String use = wrapped == null ? null : adapterToMerge(wrapped);
+            BaseWeights dense = BaseWeights.of(base, DType.F32);
+            out.put(path + ".weight", use != null ? wrapped.mergedWeight(use) : dense.weight());
+            boolean hasBias = base instanceof Module mod && mod.namedParameters().containsKey("bias");
+            if (hasBias && !out.containsKey(path + ".bias")) out.put(path + ".bias", dense.bias());
+        }
     }
 
     /** Writes the merged model (see {@link #mergedStateDict}) as a Hugging Face safetensors file, metadata {"format": "pt"}. */
