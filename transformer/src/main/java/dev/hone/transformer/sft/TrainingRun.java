@@ -300,7 +300,7 @@ final class TrainingRun {
     }
 
     private static TrainingSummary.Evaluation summaryEvaluation(ModelEvaluation e) {
-        return new TrainingSummary.Evaluation(e.loss(), e.labelAccuracy());
+        return new TrainingSummary.Evaluation(e.loss(), e.exactMatch(), e.labelAccuracy());
     }
 
     private static TrainerState withBest(TrainerState t, double best, Optional<String> checkpoint) {

@@ -30,8 +30,11 @@ public record TrainingSummary(Optional<Evaluation> base, Optional<Evaluation> fi
     /** Why training ended. */
     public enum StopReason { COMPLETED, EARLY_STOPPING }
 
-    /** One model's validation result. */
-    public record Evaluation(double loss, OptionalDouble accuracy) {
+    /**
+     * One model's validation result: loss, and when the data has labels, the fraction of greedy replies equal to
+     * the reference reply (exact match) and the fraction whose predicted label (e.g. intent) is right.
+     */
+    public record Evaluation(double loss, OptionalDouble exactMatch, OptionalDouble labelAccuracy) {
         public double perplexity() { return Math.exp(loss); }
     }
 
@@ -46,9 +49,8 @@ public record TrainingSummary(Optional<Evaluation> base, Optional<Evaluation> fi
         sb.append(String.format(Locale.ROOT, "  %-22s %12s %12s %12s%n", "", "base", "fine-tuned", "change"));
         row(sb, "validation loss", base.map(Evaluation::loss), fineTuned.map(Evaluation::loss), "%.4f");
         row(sb, "validation perplexity", base.map(Evaluation::perplexity), fineTuned.map(Evaluation::perplexity), "%.3f");
-        Optional<Double> accBefore = base.flatMap(e -> boxed(e.accuracy())).map(a -> 100 * a);
-        Optional<Double> accAfter = fineTuned.flatMap(e -> boxed(e.accuracy())).map(a -> 100 * a);
-        if (accBefore.isPresent() || accAfter.isPresent()) row(sb, "exact-match accuracy %", accBefore, accAfter, "%.1f");
+        percentRow(sb, "reply exact match %", base.flatMap(e -> boxed(e.exactMatch())), fineTuned.flatMap(e -> boxed(e.exactMatch())));
+        percentRow(sb, "label accuracy %", base.flatMap(e -> boxed(e.labelAccuracy())), fineTuned.flatMap(e -> boxed(e.labelAccuracy())));
         if (forgettingPerplexityBefore.isPresent() || forgettingPerplexityAfter.isPresent()) {
             row(sb, "TinyStories perplexity", boxed(forgettingPerplexityBefore), boxed(forgettingPerplexityAfter), "%.3f");
         }
@@ -87,10 +89,15 @@ public record TrainingSummary(Optional<Evaluation> base, Optional<Evaluation> fi
         return o;
     }
 
+    private static void percentRow(StringBuilder sb, String name, Optional<Double> before, Optional<Double> after) {
+        if (before.isPresent() || after.isPresent()) row(sb, name, before.map(a -> 100 * a), after.map(a -> 100 * a), "%.1f");
+    }
+
     private static void put(ObjectNode o, Evaluation e) {
         o.put("eval_loss", e.loss());
         o.put("eval_ppl", e.perplexity());
-        e.accuracy().ifPresent(a -> o.put("eval_accuracy", a));
+        e.exactMatch().ifPresent(a -> o.put("eval_exact_match", a));
+        e.labelAccuracy().ifPresent(a -> o.put("eval_label_accuracy", a));
     }
 
     /** Writes {@code summary.json} and {@code summary.txt} of {@code run}, each through a temporary file and an atomic rename. */

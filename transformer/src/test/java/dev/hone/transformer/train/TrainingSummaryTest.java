@@ -22,8 +22,8 @@ class TrainingSummaryTest {
     @TempDir Path dir;
 
     private TrainingSummary summary(Path out) {
-        return new TrainingSummary(Optional.of(new TrainingSummary.Evaluation(3.0, OptionalDouble.of(0.02))),
-                Optional.of(new TrainingSummary.Evaluation(1.0, OptionalDouble.of(0.85))), OptionalDouble.of(12.5), OptionalDouble.of(13.0),
+        return new TrainingSummary(Optional.of(new TrainingSummary.Evaluation(3.0, OptionalDouble.of(0.0), OptionalDouble.of(0.02))),
+                Optional.of(new TrainingSummary.Evaluation(1.0, OptionalDouble.of(0.5), OptionalDouble.of(0.85))), OptionalDouble.of(12.5), OptionalDouble.of(13.0),
                 200, 409_600, Duration.ofSeconds(160), TrainingSummary.StopReason.COMPLETED,
                 new PeakMemory.Report(64L << 20, 128L << 20, OptionalLong.of(512L << 20)), out);
     }
@@ -33,7 +33,8 @@ class TrainingSummaryTest {
         String text = summary(dir).toText();
         assertThat(text).contains("validation loss              3.0000       1.0000      -2.0000")
                 .contains("validation perplexity        20.086        2.718      -17.367")
-                .contains("exact-match accuracy %          2.0         85.0        +83.0")
+                .contains("reply exact match %             0.0         50.0        +50.0")
+                .contains("label accuracy %                2.0         85.0        +83.0")
                 .contains("TinyStories perplexity       12.500       13.000       +0.500")
                 .contains("200 optimizer steps (completed), 409600 tokens in 2:40 (2560 tokens/s)")
                 .contains("peak memory: tensors 64.0 MiB, JVM heap 128.0 MiB, process peak RSS 512.0 MiB");
@@ -47,7 +48,8 @@ class TrainingSummaryTest {
         JsonNode json = new ObjectMapper().readTree(run.summaryJson().toFile());
         assertThat(json.at("/base/eval_loss").asDouble()).isEqualTo(3.0);
         assertThat(json.at("/fine_tuned/eval_ppl").asDouble()).isCloseTo(Math.E, within(1e-12));
-        assertThat(json.at("/fine_tuned/eval_accuracy").asDouble()).isEqualTo(0.85);
+        assertThat(json.at("/fine_tuned/eval_label_accuracy").asDouble()).isEqualTo(0.85);
+        assertThat(json.at("/fine_tuned/eval_exact_match").asDouble()).isEqualTo(0.5);
         assertThat(json.at("/tinystories_perplexity/after").asDouble()).isEqualTo(13.0);
         assertThat(json.at("/tokens_per_s").asDouble()).isEqualTo(2560.0);
         assertThat(json.at("/peak_memory_bytes/process_rss").asLong()).isEqualTo(512L << 20);
