@@ -15,9 +15,13 @@ import static dev.hone.cpu.gemm.MicroKernel.NR;
  * general). Work is split over the {@link WorkerPool} by rectangles of C, along whichever of M or N has
  * more micro-tiles, so two threads get equal shares even for skinny shapes; a product with fewer than
  * {@link MicroKernel#NR} columns is computed as C^T = B^T·A^T so the wide vector side of the kernel is
- * not wasted on padding. Up to {@link SmallRowsGemm#MAX_ROWS} rows (GEMV, decoding) stream B once
- * without packing ({@link SmallRowsGemm}); everything else is packed and cache-blocked
- * ({@link BlockedGemm}).
+ * not wasted on padding, except that up to {@link MicroKernel#LANES} columns with more rows use
+ * {@link NarrowColumnsGemm} (one vector per row of C, B held in cache). Up to {@link SmallRowsGemm#MAX_ROWS}
+ * rows (GEMV, decoding) stream B once without packing ({@link SmallRowsGemm}), up to
+ * {@link FewRowsGemm#MAX_ROWS} rows with a row-major B stream it through an MR x NR tile
+ * ({@link FewRowsGemm}); everything else is packed and cache-blocked ({@link BlockedGemm}). Work is
+ * always split into a fixed number of fixed ranges for a given shape and thread count, so results never
+ * depend on timing.
  *
  * <p>Packing buffers belong to this instance and are reused across calls (no allocation once warm);
  * concurrent calls on one instance each take their own set. Segments confined to one thread
@@ -64,9 +68,10 @@ public final class Gemm {
         }
         av.checkBounds(op, "A", m, k);
         bv.checkBounds(op, "B", k, n);
-        BlockedGemm.Problem problem = n < NR && m > n
-                ? new BlockedGemm.Problem(n, m, k, alpha, bv.transposed(), av.transposed(), beta, cv.transposed())
-                : new BlockedGemm.Problem(m, n, k, alpha, av, bv, beta, cv);
+        BlockedGemm.Problem problem = new BlockedGemm.Problem(m, n, k, alpha, av, bv, beta, cv);
+        if (n < NR && m > n && !NarrowColumnsGemm.applies(problem)) {
+            problem = new BlockedGemm.Problem(n, m, k, alpha, bv.transposed(), av.transposed(), beta, cv.transposed());
+        }
         boolean shareable = a.isAccessibleBy(otherThread) && b.isAccessibleBy(otherThread) && c.isAccessibleBy(otherThread);
         run(problem, shareable ? pool.threads() : 1);
     }
@@ -77,6 +82,20 @@ public final class Gemm {
         try {
             if (SmallRowsGemm.applies(p)) {
                 runSmallRows(p, tasks, scratch);
+                return;
+            }
+            if (NarrowColumnsGemm.applies(p)) {
+                float[] packedB = NarrowColumnsGemm.packB(p, scratch[0]);
+                int panels = (p.m() + MR - 1) / MR;
+                pool.parallelFor(tasks, t -> NarrowColumnsGemm.run(p, packedB,
+                        (int) ((long) panels * t / tasks), (int) ((long) panels * (t + 1) / tasks), scratch[t]));
+                return;
+            }
+            if (FewRowsGemm.applies(p)) {
+                float[] packedA = FewRowsGemm.packA(p, scratch[0]);
+                int blocks = FewRowsGemm.blocks(p);
+                pool.parallelFor(tasks, t -> FewRowsGemm.run(p, packedA,
+                        (int) ((long) blocks * t / tasks), (int) ((long) blocks * (t + 1) / tasks), scratch[t]));
                 return;
             }
             if (tasks == 1) {
@@ -121,6 +140,8 @@ public final class Gemm {
     private static int taskCount(BlockedGemm.Problem p, int threads) {
         if (threads == 1 || (long) p.m() * p.n() * p.k() < PARALLEL_MIN_FMAS) return 1;
         if (SmallRowsGemm.applies(p)) return threads;
+        if (NarrowColumnsGemm.applies(p)) return Math.min(threads, (p.m() + MR - 1) / MR);
+        if (FewRowsGemm.applies(p)) return Math.min(threads, FewRowsGemm.blocks(p));
         int units = Math.max((p.m() + MR - 1) / MR, (p.n() + NR - 1) / NR);
         return Math.min(threads, units);
     }

@@ -1,5 +1,6 @@
 package dev.hone.cpu.gemm;
 
+import dev.hone.cpu.kernels.LaneSum;
 import dev.hone.tensor.DType;
 import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.IntVector;
@@ -122,10 +123,11 @@ final class SmallRowsGemm {
             s2 = x.fma(load(seg, at + 2 * col, bf16), s2);
             s3 = x.fma(load(seg, at + 3 * col, bf16), s3);
         }
-        out[0] = s0.reduceLanes(VectorOperators.ADD);
-        out[1] = s1.reduceLanes(VectorOperators.ADD);
-        out[2] = s2.reduceLanes(VectorOperators.ADD);
-        out[3] = s3.reduceLanes(VectorOperators.ADD);
+        s0.intoArray(out, 0);
+        s1.intoArray(out, LANES);
+        s2.intoArray(out, 2 * LANES);
+        s3.intoArray(out, 3 * LANES);
+        for (int c = 0; c < 4; c++) out[c] = LaneSum.ofRange(out, c * LANES, LANES);
         for (int q = kv; q < k; q++) {
             for (int c = 0; c < 4; c++) out[c] += a[aAt + q] * element(b, q, j0 + c);
         }
@@ -144,7 +146,7 @@ final class SmallRowsGemm {
     }
 
     /** One vector of F32, or of BF16 widened exactly to F32. */
-    private static FloatVector load(MemorySegment seg, long at, boolean bf16) {
+    static FloatVector load(MemorySegment seg, long at, boolean bf16) {
         if (!bf16) return FloatVector.fromMemorySegment(SPECIES, seg, at, ORDER);
         ShortVector s = ShortVector.fromMemorySegment(HALF_SHORTS, seg, at, ORDER);
         IntVector i = (IntVector) s.convertShape(VectorOperators.S2I, IntVector.SPECIES_PREFERRED, 0);

@@ -47,7 +47,7 @@ public final class Activations {
         int i = 0;
         for (int upper = F.loopBound(n); i < upper; i += F.length()) {
             FloatVector v = FloatVector.fromArray(F, x, i);
-            v.lanewise(VectorOperators.EXP).intoArray(out, i);
+            VectorExp.exp(v).intoArray(out, i);
         }
         for (; i < n; i++) {
             float v = x[i];
@@ -131,7 +131,7 @@ public final class Activations {
         int i = 0;
         for (int upper = F.loopBound(n); i < upper; i += F.length()) {
             FloatVector v = FloatVector.fromArray(F, x, i);
-            FloatVector.broadcast(F, 1f).div(v.neg().lanewise(VectorOperators.EXP).add(1f)).intoArray(out, i);
+            FloatVector.broadcast(F, 1f).div(VectorExp.exp(v.neg()).add(1f)).intoArray(out, i);
         }
         for (; i < n; i++) {
             float v = x[i];
@@ -143,7 +143,7 @@ public final class Activations {
         int i = 0;
         for (int upper = F.loopBound(n); i < upper; i += F.length()) {
             FloatVector v = FloatVector.fromArray(F, x, i);
-            v.div(v.neg().lanewise(VectorOperators.EXP).add(1f)).intoArray(out, i);
+            v.div(VectorExp.exp(v.neg()).add(1f)).intoArray(out, i);
         }
         for (; i < n; i++) {
             float v = x[i];
@@ -155,7 +155,7 @@ public final class Activations {
         int i = 0;
         for (int upper = F.loopBound(n); i < upper; i += F.length()) {
             FloatVector v = FloatVector.fromArray(F, x, i);
-            v.div(v.mul(v).mul(v).mul(GELU_CUBIC).add(v).mul(-2f * SQRT_2_OVER_PI).lanewise(VectorOperators.EXP).add(1f)).intoArray(out, i);
+            v.div(VectorExp.exp(v.mul(v).mul(v).mul(GELU_CUBIC).add(v).mul(-2f * SQRT_2_OVER_PI)).add(1f)).intoArray(out, i);
         }
         for (; i < n; i++) {
             float v = x[i];

@@ -6,8 +6,9 @@ import jdk.incubator.vector.VectorSpecies;
 
 /**
  * Reductions and BLAS-1 style loops on F32 working arrays, each over {@code [off, off + n)}. Sums keep
- * one F32 accumulator per vector lane and add the lanes at the end, so their rounding differs from a
- * sequential loop by at most a few ulp times log(n). MAX/MIN propagate NaN.
+ * one F32 accumulator per vector lane and add the lanes at the end in a fixed order ({@link LaneSum}), so
+ * their rounding differs from a sequential loop by at most a few ulp times log(n) and is the same on every
+ * call. MAX/MIN propagate NaN.
  */
 public final class Reductions {
     private Reductions() { }
@@ -18,7 +19,7 @@ public final class Reductions {
         FloatVector acc = FloatVector.zero(F);
         int i = 0;
         for (int upper = F.loopBound(n); i < upper; i += F.length()) acc = acc.add(FloatVector.fromArray(F, x, off + i));
-        float s = acc.reduceLanes(VectorOperators.ADD);
+        float s = LaneSum.of(acc);
         for (; i < n; i++) s += x[off + i];
         return s;
     }
@@ -48,7 +49,7 @@ public final class Reductions {
         for (int upper = F.loopBound(n); i < upper; i += F.length()) {
             acc = FloatVector.fromArray(F, x, xOff + i).fma(FloatVector.fromArray(F, y, yOff + i), acc);
         }
-        float s = acc.reduceLanes(VectorOperators.ADD);
+        float s = LaneSum.of(acc);
         for (; i < n; i++) s += x[xOff + i] * y[yOff + i];
         return s;
     }
@@ -61,7 +62,7 @@ public final class Reductions {
             FloatVector xy = FloatVector.fromArray(F, x, i).mul(FloatVector.fromArray(F, y, i));
             acc = xy.fma(FloatVector.fromArray(F, z, i), acc);
         }
-        float s = acc.reduceLanes(VectorOperators.ADD);
+        float s = LaneSum.of(acc);
         for (; i < n; i++) s += x[i] * y[i] * z[i];
         return s;
     }

@@ -1,7 +1,6 @@
 package dev.hone.cpu.kernels;
 
 import jdk.incubator.vector.FloatVector;
-import jdk.incubator.vector.VectorOperators;
 import jdk.incubator.vector.VectorSpecies;
 
 /**
@@ -20,11 +19,11 @@ public final class Softmax {
         FloatVector acc = FloatVector.zero(F);
         int i = 0;
         for (int upper = F.loopBound(n); i < upper; i += F.length()) {
-            FloatVector e = FloatVector.fromArray(F, x, i).sub(shift).lanewise(VectorOperators.EXP);
+            FloatVector e = VectorExp.exp(FloatVector.fromArray(F, x, i).sub(shift));
             e.intoArray(out, i);
             acc = acc.add(e);
         }
-        float s = acc.reduceLanes(VectorOperators.ADD);
+        float s = LaneSum.of(acc);
         for (; i < n; i++) {
             out[i] = (float) Math.exp(x[i] - shift);
             s += out[i];
@@ -37,9 +36,9 @@ public final class Softmax {
         FloatVector acc = FloatVector.zero(F);
         int i = 0;
         for (int upper = F.loopBound(n); i < upper; i += F.length()) {
-            acc = acc.add(FloatVector.fromArray(F, x, off + i).sub(shift).lanewise(VectorOperators.EXP));
+            acc = acc.add(VectorExp.exp(FloatVector.fromArray(F, x, off + i).sub(shift)));
         }
-        float s = acc.reduceLanes(VectorOperators.ADD);
+        float s = LaneSum.of(acc);
         for (; i < n; i++) s += (float) Math.exp(x[off + i] - shift);
         return s;
     }
@@ -48,7 +47,7 @@ public final class Softmax {
     public static void scaledExpShifted(float[] x, float shift, float scale, float[] out, int n) {
         int i = 0;
         for (int upper = F.loopBound(n); i < upper; i += F.length()) {
-            FloatVector.fromArray(F, x, i).sub(shift).lanewise(VectorOperators.EXP).mul(scale).intoArray(out, i);
+            VectorExp.exp(FloatVector.fromArray(F, x, i).sub(shift)).mul(scale).intoArray(out, i);
         }
         for (; i < n; i++) out[i] = scale * (float) Math.exp(x[i] - shift);
     }
@@ -75,7 +74,7 @@ public final class Softmax {
     public static void logSoftmaxGrad(float[] y, float[] dy, float s, float[] dx, int n) {
         int i = 0;
         for (int upper = F.loopBound(n); i < upper; i += F.length()) {
-            FloatVector e = FloatVector.fromArray(F, y, i).lanewise(VectorOperators.EXP);
+            FloatVector e = VectorExp.exp(FloatVector.fromArray(F, y, i));
             FloatVector.fromArray(F, dy, i).sub(e.mul(s)).intoArray(dx, i);
         }
         for (; i < n; i++) dx[i] = dy[i] - (float) Math.exp(y[i]) * s;

@@ -1,7 +1,6 @@
 package dev.hone.cpu.kernels;
 
 import jdk.incubator.vector.FloatVector;
-import jdk.incubator.vector.VectorOperators;
 import jdk.incubator.vector.VectorSpecies;
 
 /**
@@ -17,7 +16,7 @@ public final class Swiglu {
         int i = 0;
         for (int upper = F.loopBound(n); i < upper; i += F.length()) {
             FloatVector vg = FloatVector.fromArray(F, g, i);
-            FloatVector sig = FloatVector.broadcast(F, 1f).div(vg.neg().lanewise(VectorOperators.EXP).add(1f));
+            FloatVector sig = FloatVector.broadcast(F, 1f).div(VectorExp.exp(vg.neg()).add(1f));
             vg.mul(sig).mul(FloatVector.fromArray(F, u, i)).intoArray(y, i);
         }
         for (; i < n; i++) y[i] = g[i] / (1f + (float) Math.exp(-g[i])) * u[i];
@@ -27,7 +26,7 @@ public final class Swiglu {
         int i = 0;
         for (int upper = F.loopBound(n); i < upper; i += F.length()) {
             FloatVector vg = FloatVector.fromArray(F, g, i);
-            FloatVector sig = FloatVector.broadcast(F, 1f).div(vg.neg().lanewise(VectorOperators.EXP).add(1f));
+            FloatVector sig = FloatVector.broadcast(F, 1f).div(VectorExp.exp(vg.neg()).add(1f));
             FloatVector vdy = FloatVector.fromArray(F, dy, i);
             vdy.mul(vg).mul(sig).intoArray(du, i);
             FloatVector slope = sig.neg().add(1f).mul(vg).add(1f).mul(sig);

@@ -93,6 +93,36 @@ class GemmTest {
         return cases;
     }
 
+    /**
+     * The narrow-columns path (n <= 16 < m, B packed whole) and the few-rows path (5..32 rows, B streamed
+     * row-major, tail columns packed): every layout pair, 16-bit operands, beta, column and row tails,
+     * and sizes above the threading threshold so both threads split the work.
+     */
+    static List<Case> narrowAndFewRowCases() {
+        List<Case> cases = new ArrayList<>();
+        long seed = 100;
+        for (Layout al : Layout.values()) {
+            for (Layout bl : Layout.values()) {
+                cases.add(new Case(100, 16, 129, DType.F32, al, DType.F32, bl, 1f, 0f, 2, seed++));
+                cases.add(new Case(33, 7, 64, DType.BF16, al, DType.F16, bl, -0.75f, 0.5f, 1, seed++));
+                cases.add(new Case(12, 100, 129, DType.F32, al, DType.F32, bl, 1f, 1f, 2, seed++));
+                cases.add(new Case(31, 33, 17, DType.F16, al, DType.BF16, bl, 2.5f, 0f, 2, seed++));
+            }
+        }
+        cases.add(new Case(2100, 16, 768, DType.F32, Layout.ROW_MAJOR, DType.F32, Layout.TRANSPOSED, 1f, 0f, 2, seed++));
+        cases.add(new Case(1000, 9, 200, DType.BF16, Layout.ROW_MAJOR, DType.F32, Layout.ROW_MAJOR, 1f, 0.5f, 2, seed++));
+        cases.add(new Case(16, 800, 300, DType.F32, Layout.TRANSPOSED, DType.F32, Layout.ROW_MAJOR, 1f, 0f, 2, seed++));
+        cases.add(new Case(32, 530, 200, DType.F32, Layout.ROW_MAJOR, DType.BF16, Layout.ROW_MAJOR, -0.75f, 1f, 2, seed++));
+        cases.add(new Case(5, 257, 100, DType.F32, Layout.GENERAL, DType.F32, Layout.ROW_MAJOR, 1f, 0f, 2, seed));
+        return cases;
+    }
+
+    @ParameterizedTest(name = "{0}")
+    @MethodSource("narrowAndFewRowCases")
+    void narrowAndFewRowPathsMatchDoubleTripleLoop(Case cs) {
+        matchesDoubleTripleLoop(cs);
+    }
+
     @ParameterizedTest(name = "{0}")
     @MethodSource("sampledCases")
     void matchesDoubleTripleLoop(Case cs) {

@@ -65,7 +65,8 @@ class FourBitMatmulTest {
 
     @ParameterizedTest(name = "M={0} N={1} K={2} blocksize={3} fp4={4} threads={5}")
     @CsvSource({"1, 37, 256, 64, false, true", "3, 20, 128, 32, false, false", "5, 33, 512, 128, true, true",
-                "8, 16, 64, 64, true, false", "9, 7, 4096, 4096, false, true"})
+                "8, 16, 64, 64, true, false", "9, 7, 4096, 4096, false, true",
+                "40, 37, 256, 64, false, true", "17, 700, 2048, 32, true, true"})
     void forwardEqualsDequantizeThenMatmul(int m, int n, int k, int blocksize, boolean fp4, boolean threads) {
         FourBitWeight w = randomWeight(n, k, blocksize, fp4 ? FP4 : NF4, m * 31L + n);
         double[] dense = dequantize(w);
@@ -85,7 +86,8 @@ class FourBitMatmulTest {
     }
 
     @ParameterizedTest(name = "M={0} N={1} K={2} blocksize={3} threads={4}")
-    @CsvSource({"1, 37, 256, 64, true", "3, 20, 1024, 32, false", "6, 9, 192, 64, true"})
+    @CsvSource({"1, 37, 256, 64, true", "3, 20, 1024, 32, false", "6, 9, 192, 64, true", "40, 37, 256, 64, true",
+                "17, 600, 2048, 32, true"})
     void inputGradientEqualsDyTimesDequantizedWeight(int m, int n, int k, int blocksize, boolean threads) {
         FourBitWeight w = randomWeight(n, k, blocksize, NF4, 5);
         double[] dense = dequantize(w);

@@ -1,0 +1,83 @@
+package dev.hone.benchmarks;
+
+import dev.hone.autograd.CrossEntropyFn;
+import dev.hone.autograd.Tape;
+import dev.hone.autograd.optim.AdamW;
+import dev.hone.lora.LoraConfig;
+import dev.hone.lora.LoraModel;
+import dev.hone.quant.QuantSpec;
+import dev.hone.quant.nn.ModelQuantizer;
+import dev.hone.tensor.DType;
+import dev.hone.tensor.Scope;
+import dev.hone.tensor.Tensor;
+import dev.hone.tensor.spi.Backend;
+import dev.hone.tensor.spi.Backends;
+import dev.hone.transformer.checkpoint.Llama2cCheckpoint;
+import dev.hone.transformer.model.LlamaModel;
+import dev.hone.transformer.model.TokenBatch;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Arrays;
+import java.util.SplittableRandom;
+
+/**
+ * Tokens per second and peak memory of a full LoRA/QLoRA training step (forward, loss, backward, AdamW update)
+ * for stories260K (the real checkpoint) or a randomly initialised SmolLM-135M-sized model, LoRA r=16 alpha 32
+ * on every linear layer. Usage: {@code TrainingStepSpeedMain stories260k|smollm135m lora|qlora BATCH SEQ STEPS}.
+ * Prints the median and best step time, tokens/s at the median, the backend's peak live bytes and the
+ * process's peak RSS.
+ */
+public final class TrainingStepSpeedMain {
+    private TrainingStepSpeedMain() { }
+
+    public static void main(String[] args) throws IOException {
+        String which = args.length > 0 ? args[0] : "stories260k";
+        boolean qlora = args.length > 1 && args[1].equals("qlora");
+        int batch = args.length > 2 ? Integer.parseInt(args[2]) : 4;
+        int seq = args.length > 3 ? Integer.parseInt(args[3]) : 512;
+        int steps = args.length > 4 ? Integer.parseInt(args[4]) : 12;
+        try (Backend backend = Backends.open("cpu"); Scope root = Scope.open(backend)) {
+            LlamaModel model = which.equals("smollm135m")
+                    ? LlamaModel.random(GenerationBenchmark.smolLm135m(), DType.F32, 1)
+                    : Llama2cCheckpoint.load(GenerationBenchmark.stories260K(), DType.F32);
+            if (qlora) ModelQuantizer.quantizeLinears(model, QuantSpec.qlora());
+            LoraModel lora = LoraModel.apply(model, LoraConfig.builder().r(16).loraAlpha(32).allLinear().build(), 7);
+            System.out.println(lora.trainableParametersLine());
+            AdamW adamW = new AdamW(lora.model().namedParameters(), AdamW.Config.DEFAULTS);
+            int vocab = model.config().vocabSize();
+            SplittableRandom random = new SplittableRandom(5);
+            int[] ids = new int[batch * seq], next = new int[batch * seq];
+            for (int i = 0; i < ids.length; i++) {
+                ids[i] = random.nextInt(vocab);
+                next[i] = random.nextInt(vocab);
+            }
+            TokenBatch input = TokenBatch.of(Tensor.ofInts(ids, batch, seq));   // [B, T]
+            Tensor targets = Tensor.ofInts(next, batch, seq);                   // [B, T]
+            double[] ms = new double[steps];
+            for (int s = 0; s < steps; s++) {
+                long t0 = System.nanoTime();
+                try (Scope step = Scope.open(); Tape tape = Tape.open()) {
+                    tape.backward(model.loss(input, targets, CrossEntropyFn.Reduction.MEAN));
+                    adamW.step(1e-4);
+                    lora.model().zeroGrad();
+                }
+                ms[s] = (System.nanoTime() - t0) / 1e6;
+            }
+            double[] timed = Arrays.copyOfRange(ms, Math.min(2, steps - 1), steps); // first steps warm the JIT up
+            Arrays.sort(timed);
+            double median = timed[timed.length / 2];
+            System.out.printf("%s %s B%dxT%d: median %.1f ms/step, best %.1f ms, %.0f tokens/s; peak tensors %.1f MiB; process peak RSS %s%n",
+                    which, qlora ? "qlora" : "lora", batch, seq, median, timed[0], batch * seq / (median / 1e3),
+                    backend.memoryStats().peakLiveBytes() / 1048576.0, peakRss());
+        }
+    }
+
+    private static String peakRss() throws IOException {
+        for (String line : Files.readAllLines(Path.of("/proc/self/status"))) {
+            if (line.startsWith("VmHWM:")) return line.substring(6).trim();
+        }
+        return "n/a";
+    }
+}

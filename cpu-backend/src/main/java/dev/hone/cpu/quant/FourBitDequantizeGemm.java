@@ -1,0 +1,95 @@
+package dev.hone.cpu.quant;
+
+import dev.hone.cpu.gemm.Gemm;
+import dev.hone.cpu.parallel.WorkerPool;
+import dev.hone.tensor.DType;
+import jdk.incubator.vector.IntVector;
+
+import java.lang.foreign.MemorySegment;
+
+/**
+ * The many-rows path of {@link FourBitMatmul} (prefill and training, M ≥ {@link #MIN_ROWS} activation
+ * rows), as bitsandbytes does for batches larger than one (MatMul4Bit: dequantize_4bit, then a dense
+ * matmul): the weight is dequantized a tile of rows at a time into a transient F32 buffer of about
+ * {@link #TILE_FLOATS} values (4 MiB, whatever the weight's size) and multiplied with the packed SGEMM
+ * ({@link Gemm}). Each weight is then decoded once per call instead of once per four activation rows,
+ * and the product runs at SGEMM speed. Dequantized values are codebook[code] * absmax in float32, exactly
+ * the dense weight; they are stored in {@link NibbleDecoder}'s de-interleaved group order (natural order
+ * without vector support), the order the caller keeps the activations (forward) and the accumulators
+ * (input gradient) in, so no shuffle is needed. Sums are blocked as {@link Gemm} blocks them (normal
+ * F32 rounding differences from the fused loop).
+ */
+final class FourBitDequantizeGemm {
+    /** From this many activation rows on, dequantize-then-GEMM beats the fused loop. */
+    static final int MIN_ROWS = 16;
+    /** Values in one dequantized tile. */
+    private static final int TILE_FLOATS = 1 << 20;
+    /** Weight rows dequantized per pool task. */
+    private static final int ROWS_PER_TASK = 16;
+
+    private FourBitDequantizeGemm() { }
+
+    /** y[M, N] = xs[M, K] · dequant(W)ᵀ with xs in decoded order; y is overwritten. */
+    static void forward(float[] xs, int rows, FourBitWeight w, float[] y, WorkerPool pool) {
+        int n = w.rows(), k = w.cols();
+        int tileRows = tileRows(w);
+        float[] tile = new float[tileRows * k];
+        Gemm gemm = new Gemm(pool);
+        NibbleDecoder decoder = new NibbleDecoder(w.table());
+        MemorySegment x = MemorySegment.ofArray(xs), b = MemorySegment.ofArray(tile), c = MemorySegment.ofArray(y);
+        for (int n0 = 0; n0 < n; n0 += tileRows) {
+            int count = Math.min(tileRows, n - n0);
+            dequantizeRows(decoder, w, n0, count, tile, pool);
+            // y[:, n0 .. n0+count) = xs [rows, k] · tile[count, k]ᵀ
+            gemm.gemm(rows, count, k, 1f, DType.F32, x, 0, k, 1, DType.F32, b, 0, 1, k, 0f, c, n0, n);
+        }
+    }
+
+    /** acc[M, K] = dy[M, N] · dequant(W) with acc in decoded order; acc is overwritten. */
+    static void inputGradient(float[] dy, int rows, FourBitWeight w, float[] acc, WorkerPool pool) {
+        int n = w.rows(), k = w.cols();
+        int tileRows = tileRows(w);
+        float[] tile = new float[tileRows * k];
+        Gemm gemm = new Gemm(pool);
+        NibbleDecoder decoder = new NibbleDecoder(w.table());
+        MemorySegment g = MemorySegment.ofArray(dy), b = MemorySegment.ofArray(tile), c = MemorySegment.ofArray(acc);
+        for (int n0 = 0; n0 < n; n0 += tileRows) {
+            int count = Math.min(tileRows, n - n0);
+            dequantizeRows(decoder, w, n0, count, tile, pool);
+            // acc [rows, k] (+)= dy[:, n0 .. n0+count) · tile[count, k]
+            gemm.gemm(rows, k, count, 1f, DType.F32, g, n0, n, 1, DType.F32, b, 0, k, 1, n0 == 0 ? 0f : 1f, c, 0, k);
+        }
+    }
+
+    /** Whole multiples of {@link #ROWS_PER_TASK} holding about TILE_FLOATS values, at most the weight's rows. */
+    private static int tileRows(FourBitWeight w) {
+        int rows = Math.max(ROWS_PER_TASK, TILE_FLOATS / w.cols() / ROWS_PER_TASK * ROWS_PER_TASK);
+        return Math.min(rows, w.rows());
+    }
+
+    /** Weight rows [n0, n0 + count) dequantized into tile rows [0, count), in parallel. */
+    private static void dequantizeRows(NibbleDecoder d, FourBitWeight w, int n0, int count, float[] tile, WorkerPool pool) {
+        int k = w.cols();
+        pool.parallelFor((count + ROWS_PER_TASK - 1) / ROWS_PER_TASK, t -> {
+            int end = Math.min(count, (t + 1) * ROWS_PER_TASK);
+            for (int r = t * ROWS_PER_TASK; r < end; r++) dequantizeRow(d, w, n0 + r, tile, r * k);
+        });
+    }
+
+    private static void dequantizeRow(NibbleDecoder d, FourBitWeight w, int n, float[] out, int outPos) {
+        int k = w.cols(), bs = w.blocksize();
+        long rowByte = (long) n * k / 2;
+        for (int b = 0; b < w.blocksPerRow(); b++) {
+            float scale = w.absmax()[n * w.blocksPerRow() + b];
+            if (NibbleDecoder.supported()) {
+                for (int g = b * bs; g < (b + 1) * bs; g += NibbleDecoder.GROUP) {
+                    IntVector codes = NibbleDecoder.loadCodes(w.packed(), rowByte + g / 2);
+                    d.even(codes).mul(scale).intoArray(out, outPos + g);
+                    d.odd(codes).mul(scale).intoArray(out, outPos + g + NibbleDecoder.LANES);
+                }
+            } else {
+                for (int i = b * bs; i < (b + 1) * bs; i++) out[outPos + i] = w.table()[FourBitMatmul.code(w, (long) n * k + i)] * scale;
+            }
+        }
+    }
+}
