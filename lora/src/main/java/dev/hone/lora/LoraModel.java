@@ -345,7 +345,21 @@ public final class LoraModel {
      * trainable%: 0.8294" (thousands separators; percentage rounded half-even on its exact binary value
      * to 4 decimals, as Python's format does).
      */
-    public String trainableParametersLine() { return trainableParametersLine(trainableParameterCount(), model.parameterCount()); }
+    public String trainableParametersLine() { return trainableParametersLine(trainableParameterCount(), allParameterCount()); }
+
+    /**
+     * Every parameter of the model, counting a linear layer whose weight is not a parameter (a 4-bit base) by
+     * its in x out weights, as PEFT counts bitsandbytes' packed Params4bit by the weights they hold.
+     */
+    public long allParameterCount() {
+        long n = model.parameterCount();
+        for (Module m : model.namedModules().values()) {
+            if (m instanceof LinearLayer linear && !(m instanceof LoraLinear) && !m.namedParameters().containsKey("weight")) {
+                n += (long) linear.inFeatures() * linear.outFeatures();
+            }
+        }
+        return n;
+    }
 
     static String trainableParametersLine(long trainable, long all) {
         String percent = new BigDecimal(100.0 * trainable / all).setScale(4, RoundingMode.HALF_EVEN).toPlainString();
