@@ -32,6 +32,13 @@ import java.util.TreeMap;
  * deterministic, so the scores are a pure function of the model and the data.
  */
 final class ReplyAccuracy {
+    /** KV-cache memory the batched greedy decoding may use. */
+    static final long CACHE_BUDGET_BYTES = 64L << 20;
+    /**
+     * Prompt tokens of one batched prefill: its activations all live until the pass ends, so this bounds them as the
+     * validation-loss pass of two 512-token rows does.
+     */
+    static final int PREFILL_TOKENS = 1024;
 
     /** One answered prompt. */
     record Sample(String prompt, String reference, String generated, Optional<String> label, Optional<String> predictedLabel) {
@@ -107,19 +114,36 @@ final class ReplyAccuracy {
         return replies.values().stream().allMatch(s -> s.size() == 1);
     }
 
-    /** Greedy answers of {@code model} to the first {@code n} labelled chat examples of {@code validation}, scored. */
+    /**
+     * Greedy answers of {@code model} to the first {@code n} labelled chat examples of {@code validation}, scored.
+     * Replies end at EOS or after {@code maxNewTokens} (the longest canonical reply plus a margin); the prompts are
+     * decoded together in batches whose KV cache stays within {@value #CACHE_BUDGET_BYTES} bytes and whose padded
+     * prompts hold at most {@value #PREFILL_TOKENS} tokens.
+     */
     Scores score(LlamaModel model, List<TokenizedExample> validation, int n) {
         Generator generator = new Generator(model);
         Set<Integer> stops = new HashSet<>(model.config().eosTokenIds());
         tokenizer.eosId().ifPresent(stops::add);
         GenerationConfig greedy = GenerationConfig.greedy(maxNewTokens, stops);
-        List<Sample> samples = new ArrayList<>();
+        List<Example.Chat> chats = new ArrayList<>();
+        List<int[]> prompts = new ArrayList<>();
+        int longest = 0;
         for (TokenizedExample t : validation) {
-            if (samples.size() >= n) break;
+            if (chats.size() >= n) break;
             if (!(t.example() instanceof Example.Chat chat) || chat.label(labelKey).isEmpty()) continue;
             int[] prompt = template.render(tokenizer, chat.promptMessages(), GenerationPrompt.APPEND).ids();
             if (prompt.length + 1 >= model.config().maxPositionEmbeddings()) continue;
-            String generated = tokenizer.decode(generator.generate(prompt, greedy, id -> { }));
+            chats.add(chat);
+            prompts.add(prompt);
+            longest = Math.max(longest, prompt.length);
+        }
+        int batch = Math.min(generator.batchWithin(CACHE_BUDGET_BYTES, Math.min(longest + maxNewTokens, model.config().maxPositionEmbeddings())),
+                Math.max(1, PREFILL_TOKENS / Math.max(1, longest)));
+        List<int[]> replies = generator.generateAll(prompts, greedy, batch);
+        List<Sample> samples = new ArrayList<>();
+        for (int i = 0; i < chats.size(); i++) {
+            Example.Chat chat = chats.get(i);
+            String generated = tokenizer.decode(replies.get(i));
             String promptText = chat.promptMessages().isEmpty() ? "" : chat.promptMessages().getLast().content();
             samples.add(new Sample(promptText, chat.lastAssistantContent(), generated, chat.label(labelKey), predict(generated)));
         }

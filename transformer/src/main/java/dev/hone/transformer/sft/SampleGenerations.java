@@ -15,9 +15,9 @@ import java.util.List;
 import java.util.Set;
 
 /**
- * Greedy replies (at most {@value #MAX_NEW_TOKENS} tokens) to the first chat prompts of the validation set, as
- * "prompt -> reply" lines, so a person can see what training changed. Plain-text examples have no prompt and
- * are skipped.
+ * Greedy replies (at most {@value #MAX_NEW_TOKENS} tokens, ending at EOS) to the first chat prompts of the
+ * validation set, decoded together, as "prompt -> reply" lines, so a person can see what training changed.
+ * Plain-text examples have no prompt and are skipped.
  */
 final class SampleGenerations {
     static final int MAX_NEW_TOKENS = 96;
@@ -28,14 +28,20 @@ final class SampleGenerations {
         Set<Integer> stops = new HashSet<>(model.config().eosTokenIds());
         tokenizer.eosId().ifPresent(stops::add);
         Generator generator = new Generator(model);
-        List<String> out = new ArrayList<>();
+        List<Example.Chat> chats = new ArrayList<>();
+        List<int[]> prompts = new ArrayList<>();
         for (TokenizedExample t : validation) {
-            if (out.size() >= count) break;
+            if (chats.size() >= count) break;
             if (!(t.example() instanceof Example.Chat chat) || chat.promptMessages().isEmpty()) continue;
             int[] prompt = template.render(tokenizer, chat.promptMessages(), GenerationPrompt.APPEND).ids();
             if (prompt.length + 1 >= model.config().maxPositionEmbeddings()) continue;
-            int[] reply = generator.generate(prompt, GenerationConfig.greedy(MAX_NEW_TOKENS, stops), id -> { });
-            out.add(chat.promptMessages().getLast().content() + "\n    -> " + tokenizer.decode(reply));
+            chats.add(chat);
+            prompts.add(prompt);
+        }
+        List<int[]> replies = generator.generateAll(prompts, GenerationConfig.greedy(MAX_NEW_TOKENS, stops), Math.max(1, count));
+        List<String> out = new ArrayList<>();
+        for (int i = 0; i < chats.size(); i++) {
+            out.add(chats.get(i).promptMessages().getLast().content() + "\n    -> " + tokenizer.decode(replies.get(i)));
         }
         return out;
     }
