@@ -1,14 +1,11 @@
 package dev.hone.examples;
 
-import dev.hone.lora.LoraConfig;
-import dev.hone.lora.TargetModules;
 import dev.hone.tensor.Scope;
 import dev.hone.tensor.spi.Backend;
 import dev.hone.tensor.spi.Backends;
 import dev.hone.transformer.sft.ConfiguredRun;
 import dev.hone.transformer.sft.Trainer;
 import dev.hone.transformer.train.config.ConfigKey;
-import dev.hone.transformer.train.config.LoraTargets;
 import dev.hone.transformer.train.config.TrainingConfig;
 import dev.hone.transformer.train.config.TrainingConfigLoader;
 import picocli.CommandLine.Command;
@@ -30,15 +27,13 @@ import java.util.concurrent.Callable;
  * the working directory and its parents (CI keeps it at {@code ../shared} next to the clone).
  *
  * <p>Besides the LoRA adapters, the token embedding table (tied to the output head in stories260K) is trained in
- * full, as PEFT's {@code modules_to_save} does: stories260K never saw its EOS token nor most byte-fallback tokens
+ * full, as PEFT's {@code modules_to_save} does (the config's {@code lora_modules_to_save: [embed_tokens]}): stories260K never saw its EOS token nor most byte-fallback tokens
  * (their embeddings are almost identical, cosine 0.994), so without it the model cannot learn to end a reply or
  * to write "@"; LoRA on the linear layers cannot separate tokens whose tied embeddings coincide.
  */
 @Command(name = "demo", description = "QLoRA fine-tune of stories260K on customer-support chats, with a before/after comparison.")
 final class DemoCommand implements Callable<Integer> {
     static final String CONFIG = "examples/configs/demo-qlora-stories260k.yaml";
-    /** PEFT modules_to_save of the demo: trained in full and saved with the adapter. */
-    static final List<String> MODULES_TO_SAVE = List.of("embed_tokens");
 
     @Option(names = "--output-dir", defaultValue = "runs/demo", description = "where the run's files go (default ${DEFAULT-VALUE})")
     Path outputDir;
@@ -73,26 +68,12 @@ final class DemoCommand implements Callable<Integer> {
         long start = System.nanoTime();
         try (Backend backend = Backends.open(backendName); Scope scope = Scope.open(backend)) {
             Trainer.Builder builder = ConfiguredRun.builder(config, accuracyExamples)
-                    .adapter(config.lora().adapter(), loraWithModulesToSave(config))
                     .forgettingCheck(sharedDir.resolve("data/tinystories/tinystories_val.txt"), 4096);
             builder.build().fit();
         }
         System.out.printf("demo finished in %.1f s; adapter, metrics.csv, loss_curve.png and summary.json are in %s%n",
                 (System.nanoTime() - start) / 1e9, outputDir.toAbsolutePath());
         return 0;
-    }
-
-    /** The config's LoRA settings (as {@code hone finetune} reads them) plus {@link #MODULES_TO_SAVE}. */
-    private static LoraConfig loraWithModulesToSave(TrainingConfig c) {
-        TrainingConfig.Lora l = c.lora();
-        LoraConfig.Builder b = LoraConfig.builder().r(l.r()).loraAlpha(l.alpha()).loraDropout(l.dropout())
-                .scaling(l.useRslora() ? LoraConfig.Scaling.RANK_STABILIZED : LoraConfig.Scaling.STANDARD)
-                .variant(l.useDora() ? LoraConfig.Variant.DORA : LoraConfig.Variant.LORA)
-                .baseModelNameOrPath(c.model().baseModel().toString()).modulesToSave(MODULES_TO_SAVE);
-        return switch (l.targetModules()) {
-            case LoraTargets.AllLinear a -> b.targetModules(new TargetModules.AllLinear()).build();
-            case LoraTargets.Named n -> b.targetModules(new TargetModules.Names(n.modules())).build();
-        };
     }
 
     private static Path configFile() {

@@ -82,7 +82,7 @@ public final class ConfiguredRun {
         LoraConfig.Builder b = LoraConfig.builder().r(l.r()).loraAlpha(l.alpha()).loraDropout(l.dropout())
                 .scaling(l.useRslora() ? LoraConfig.Scaling.RANK_STABILIZED : LoraConfig.Scaling.STANDARD)
                 .variant(l.useDora() ? LoraConfig.Variant.DORA : LoraConfig.Variant.LORA)
-                .baseModelNameOrPath(c.model().baseModel().toString());
+                .baseModelNameOrPath(c.model().baseModel().toString()).modulesToSave(l.modulesToSave());
         return switch (l.targetModules()) {
             case LoraTargets.AllLinear a -> b.targetModules(new TargetModules.AllLinear()).build();
             case LoraTargets.Named n -> b.targetModules(new TargetModules.Names(n.modules())).build();

@@ -21,6 +21,7 @@ public enum ConfigKey {
     LORA_DROPOUT("lora_dropout", "Dropout on the LoRA input, in [0, 1). Default 0.0 (PEFT)."),
     LORA_TARGET_MODULES("lora_target_modules", "Linear layers that get adapters: a list of module names (q_proj, k_proj, v_proj, o_proj, gate_proj, up_proj, down_proj) or \"all-linear\". Default [q_proj, v_proj] (PEFT's Llama default)."),
     USE_RSLORA("use_rslora", "Rank-stabilised LoRA (Kalajdzievski 2023): scale alpha/sqrt(r) instead of alpha/r. Default false."),
+    LORA_MODULES_TO_SAVE("lora_modules_to_save", "Modules trained in full besides the adapters and saved with them (PEFT's modules_to_save), e.g. [embed_tokens, lm_head]. Default none."),
     USE_DORA("use_dora", "Weight-decomposed LoRA (Liu et al. 2024). Default false."),
     LOAD_IN_4BIT("load_in_4bit", "Quantize the frozen base weights to 4 bits; required by and implied by adapter: qlora. Default false."),
     BNB_4BIT_QUANT_TYPE("bnb_4bit_quant_type", "4-bit code book: nf4 or fp4. Default nf4 (Axolotl)."),

@@ -53,7 +53,11 @@ public record TrainingConfig(Model model, Data data, Lora lora, Quantization qua
 
     /** {@code adapter}, {@code lora_r}, {@code lora_alpha}, {@code lora_dropout}, {@code lora_target_modules}, {@code use_rslora}, {@code use_dora}. */
     public record Lora(AdapterKind adapter, int r, double alpha, double dropout, LoraTargets targetModules,
-                       boolean useRslora, boolean useDora) {
+                       boolean useRslora, boolean useDora, List<String> modulesToSave) {
+        public Lora {
+            modulesToSave = List.copyOf(modulesToSave);
+        }
+
         /** The factor on B·A: alpha / r, or alpha / sqrt(r) for rank-stabilised LoRA (as PEFT). */
         public double scale() { return useRslora ? alpha / Math.sqrt(r) : alpha / r; }
     }

@@ -130,7 +130,7 @@ public final class TrainingConfigLoader {
                 (int) r.integer(LORA_R, 8, v -> v >= 1 && v <= 65536, "a positive integer"),
                 r.number(LORA_ALPHA, 8, v -> v > 0, "> 0"),
                 r.number(LORA_DROPOUT, 0.0, v -> v >= 0 && v < 1, "in [0, 1)"),
-                targets(r), r.bool(USE_RSLORA, false), r.bool(USE_DORA, false));
+                targets(r), r.bool(USE_RSLORA, false), r.bool(USE_DORA, false), r.stringList(LORA_MODULES_TO_SAVE).orElse(List.of()));
 
         Optional<Boolean> explicit4bit = r.raw(LOAD_IN_4BIT).isPresent() ? Optional.of(r.bool(LOAD_IN_4BIT, false)) : Optional.empty();
         if (adapter == AdapterKind.QLORA && explicit4bit.equals(Optional.of(false))) {
@@ -281,6 +281,7 @@ public final class TrainingConfigLoader {
         }
         t.put(USE_RSLORA.key(), c.lora().useRslora());
         t.put(USE_DORA.key(), c.lora().useDora());
+        if (!c.lora().modulesToSave().isEmpty()) c.lora().modulesToSave().forEach(t.putArray(LORA_MODULES_TO_SAVE.key())::add);
         t.put(LOAD_IN_4BIT.key(), c.quantization().loadIn4bit());
         t.put(BNB_4BIT_QUANT_TYPE.key(), lower(c.quantization().quantType()));
         t.put(BNB_4BIT_USE_DOUBLE_QUANT.key(), c.quantization().doubleQuant());

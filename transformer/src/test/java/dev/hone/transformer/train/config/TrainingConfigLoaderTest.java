@@ -34,6 +34,7 @@ class TrainingConfigLoaderTest {
             lora_alpha: 32
             lora_dropout: 0.05
             lora_target_modules: all-linear
+            lora_modules_to_save: [embed_tokens]
             learning_rate: 2e-4
             lr_scheduler: linear
             warmup_ratio: 0.1
@@ -52,7 +53,7 @@ class TrainingConfigLoaderTest {
             {"base_model": "models/stories260K",
              "datasets": [{"path": "data/support.jsonl", "type": "chat", "field_label": "intent"}, "data/extra.csv"],
              "adapter": "qlora", "lora_r": 16, "lora_alpha": 32, "lora_dropout": 0.05, "lora_target_modules": "all-linear",
-             "learning_rate": 0.0002, "lr_scheduler": "linear", "warmup_ratio": 0.1, "num_epochs": 2,
+             "lora_modules_to_save": ["embed_tokens"], "learning_rate": 0.0002, "lr_scheduler": "linear", "warmup_ratio": 0.1, "num_epochs": 2,
              "micro_batch_size": 4, "gradient_accumulation_steps": 2, "sequence_len": 256, "sample_packing": true,
              "save_total_limit": 3, "early_stopping_patience": 2, "on_bad_line": "skip", "resume_from_checkpoint": true}
             """;
@@ -74,6 +75,7 @@ class TrainingConfigLoaderTest {
         assertThat(fromYaml.quantization().quantType()).isEqualTo(QuantType.NF4);
         assertThat(fromYaml.lora().targetModules()).isEqualTo(new LoraTargets.AllLinear());
         assertThat(fromYaml.lora().scale()).isEqualTo(2.0);
+        assertThat(fromYaml.lora().modulesToSave()).containsExactly("embed_tokens");
         // YAML 1.1 reads 2e-4 as a string; it must still be the number
         assertThat(fromYaml.optimizer().learningRate()).isEqualTo(2e-4);
         assertThat(fromYaml.data().datasets()).containsExactly(
