@@ -1,0 +1,96 @@
+package dev.hone.examples;
+
+import dev.hone.lora.LoraConfig;
+import dev.hone.lora.LoraModel;
+import dev.hone.tensor.DType;
+import dev.hone.tensor.Ops;
+import dev.hone.tensor.Scope;
+import dev.hone.tensor.spi.Backend;
+import dev.hone.tensor.spi.Backends;
+import dev.hone.tensor.spi.RandomKind;
+import dev.hone.transformer.checkpoint.HfCheckpoint;
+import dev.hone.transformer.checkpoint.Llama2cCheckpoint;
+import dev.hone.transformer.model.LlamaModel;
+import dev.hone.transformer.model.TokenBatch;
+import dev.hone.transformer.quantized.QuantizedCheckpoint;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import picocli.CommandLine;
+
+import java.io.ByteArrayOutputStream;
+import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+/**
+ * {@code hone merge} end to end on stories260K with a LoRA adapter: the dense merge computes base + adapter, and
+ * {@code --requantize} writes a bitsandbytes NF4 folder (warning that rounding changes results) whose logits stay
+ * close to the dense merge's but not equal to them.
+ */
+class MergeCommandTest {
+
+    @Test
+    void mergeWritesADenseFolderAndRequantizeAnNf4One(@TempDir Path dir) throws Exception {
+        Path shared = DemoCommand.findShared();
+        Path base = shared.resolve("models/stories260K/stories260K.bin");
+        Path adapter = dir.resolve("adapter");
+        int[] ids;
+        float[] adapted;
+        try (Backend backend = Backends.open("cpu"); Scope scope = Scope.open(backend)) {
+            LlamaModel model = Llama2cCheckpoint.load(base, DType.F32);
+            LoraModel lora = LoraModel.apply(model, LoraConfig.builder().r(4).loraAlpha(8).allLinear().build(), 5);
+            lora.layers().values().forEach(l -> Ops.copyInto(
+                    Ops.random(RandomKind.NORMAL, 11, 0, 0.05, DType.F32, l.loraB("default").value().shape().dims()), l.loraB("default").value()));
+            lora.saveAdapter("default", adapter);
+            ids = new int[] {1, 403, 261, 394, 9, 300, 330};
+            adapted = model.logits(TokenBatch.single(ids, 0)).toFloatArray();
+        }
+
+        Path dense = dir.resolve("dense"), nf4 = dir.resolve("nf4");
+        String out = run("merge", "--base-model", base.toString(), "--adapter", adapter.toString(), "--output", dense.toString());
+        assertThat(out).contains("merged");
+        String out4 = run("merge", "--base-model", base.toString(), "--adapter", adapter.toString(), "--output", nf4.toString(), "--requantize");
+        assertThat(out4).contains("warning: requantizing");
+        assertThat(Files.readString(nf4.resolve("config.json"))).contains("quantization_config").contains("nf4");
+        assertThat(nf4.resolve("tokenizer.json")).isNotEmptyFile();
+
+        try (Backend backend = Backends.open("cpu"); Scope scope = Scope.open(backend)) {
+            float[] merged = HfCheckpoint.load(dense, DType.F32, HfCheckpoint.Residence.COPIED).logits(TokenBatch.single(ids, 0)).toFloatArray();
+            float[] requantized = QuantizedCheckpoint.load(nf4, DType.F32).logits(TokenBatch.single(ids, 0)).toFloatArray();
+            assertThat(maxAbsDiff(merged, adapted)).as("dense merge vs base + adapter").isLessThan(1e-3f);
+            float requantError = maxAbsDiff(requantized, merged);
+            assertThat(requantError).as("NF4 rounding changes the logits").isGreaterThan(1e-3f);
+            assertThat(requantError).as("but not beyond NF4's error").isLessThan(0.25f * maxAbs(merged));
+        }
+    }
+
+    private static String run(String... args) {
+        ByteArrayOutputStream buf = new ByteArrayOutputStream();
+        PrintStream old = System.out;
+        int code;
+        try (PrintStream capture = new PrintStream(buf, true, StandardCharsets.UTF_8)) {
+            System.setOut(capture);
+            code = new CommandLine(new HoneCli()).execute(args);
+        } finally {
+            System.setOut(old);
+        }
+        String out = buf.toString(StandardCharsets.UTF_8);
+        assertThat(code).as(out).isZero();
+        return out;
+    }
+
+    private static float maxAbsDiff(float[] a, float[] b) {
+        float m = 0;
+        for (int i = 0; i < a.length; i++) m = Math.max(m, Math.abs(a[i] - b[i]));
+        return m;
+    }
+
+    private static float maxAbs(float[] a) {
+        float m = 0;
+        for (float v : a) m = Math.max(m, Math.abs(v));
+        return m;
+    }
+}
