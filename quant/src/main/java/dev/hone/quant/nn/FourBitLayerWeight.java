@@ -59,12 +59,31 @@ public final class FourBitLayerWeight {
             implements ResidentAbsmax {
         @Override
         public Tensor recover() {
+            if (codes.device().kind() == Device.Kind.CPU && codes.isContiguous() && nested.isContiguous() && codeMap.isContiguous()) {
+                return recoverOnHost();
+            }
             int blocks = codes.dim(0);
             int groups = nested.dim(0);
             Tensor dynamic = Ops.indexSelect(codeMap, Ops.cast(codes, DType.I32));           // [blocks]
             Tensor scales = nested.unsqueeze(1).expand(groups, nestedBlocksize)               // [groups, nestedBlocksize]
                     .reshape(-1).narrow(0, 0, blocks);                                        // [blocks]
             return Ops.add(Ops.mul(dynamic, scales), offset);                                 // [blocks]
+        }
+
+        /** The same float32 arithmetic in one pass over host memory (the op chain above costs ~4 ms on a 4096² weight). */
+        private Tensor recoverOnHost() {
+            int blocks = codes.dim(0);
+            MemorySegment c = codes.storage().segment(), n = nested.storage().segment(), m = codeMap.storage().segment();
+            long c0 = codes.layout().offset(), n0 = nested.layout().offset(), m0 = codeMap.layout().offset();
+            float shift = (float) offset.item();
+            Tensor out = Tensor.empty(DType.F32, blocks);                                      // [blocks]
+            MemorySegment o = out.storage().segment();
+            for (int i = 0; i < blocks; i++) {
+                float dynamic = m.getAtIndex(ValueLayout.JAVA_FLOAT_UNALIGNED, m0 + (c.get(ValueLayout.JAVA_BYTE, c0 + i) & 0xff));
+                float scale = n.getAtIndex(ValueLayout.JAVA_FLOAT_UNALIGNED, n0 + i / nestedBlocksize);
+                o.setAtIndex(ValueLayout.JAVA_FLOAT_UNALIGNED, i, dynamic * scale + shift);
+            }
+            return out;
         }
 
         @Override
