@@ -16,14 +16,23 @@ import static dev.hone.cpu.gemm.MicroKernel.SPECIES;
  * once, so it is streamed straight from its segment instead of being packed as {@link BlockedGemm}
  * would (a full extra pass over B); A is small and packed once, alpha folded in, into MR-row panels over
  * its full depth. The kernel is the {@link MicroKernel} tile (MR rows x two vectors, 16 registers)
- * with B's two vectors loaded from the segment row by row. A column block of NR is finished for all
- * panels before the next, so the block of B (k x NR floats) is re-read from L2, not memory, by the
- * second and later panels. Columns beyond the last full block are packed (a few, [k x LANES]) and go
- * through {@link NarrowColumnsGemm#multiply}. Tasks own fixed ranges of column blocks; the sum over k
+ * with B's two vectors loaded from the segment row by row. B is walked in chunks of {@link #DEPTH_CHUNK}
+ * rows: within a chunk each column block of NR is finished for all panels before the next, so its
+ * slice of B is re-read from L1 by the second and later panels, and the chunk is read row by row
+ * (in a 2048 x 768 dA product this cut the time by 15-25% against walking one column block down all
+ * of B's rows, a new page per row). Columns beyond the last full block are packed (a few, [k x LANES])
+ * and go through {@link NarrowColumnsGemm#multiply}. Tasks own fixed ranges of column blocks; the sum over k
  * runs in index order, so results do not depend on the thread count.
  */
 final class FewRowsGemm {
     static final int MAX_ROWS = 32;
+    /**
+     * Rows of B taken at once across all of a task's column blocks: B is walked in row chunks (whole
+     * rows, prefetch-friendly) and each chunk's NR-wide slice (DEPTH_CHUNK x NR floats, 16 KiB) stays in
+     * L1 while every A panel uses it; walking one column block down all of B's rows instead touched a
+     * new page per row.
+     */
+    static final int DEPTH_CHUNK = 128;
 
     private FewRowsGemm() { }
 
@@ -49,22 +58,26 @@ final class FewRowsGemm {
 
     /** Computes column blocks [block0, block1) of every row from packed A panels. */
     static void run(BlockedGemm.Problem p, float[] packedA, int block0, int block1, BlockedGemm.Scratch s) {
-        int k = p.k(), panels = (p.m() + MR - 1) / MR;
-        TileWriter.Merge merge = TileWriter.Merge.first(p.beta());
+        int k = p.k(), panels = (p.m() + MR - 1) / MR, fullBlocks = Math.min(block1, p.n() / NR);
+        TileWriter.Merge first = TileWriter.Merge.first(p.beta());
         MatrixView b = p.b();
         boolean bf16 = b.type() == DType.BF16;
         long bytes = b.type().byteSize();
-        for (int block = block0; block < block1; block++) {
-            int col0 = block * NR, cols = Math.min(NR, p.n() - col0);
-            if (cols < NR) {
-                partialBlock(p, packedA, col0, cols, s, merge);
-                continue;
+        for (int q0 = 0; q0 < k; q0 += DEPTH_CHUNK) {
+            int depth = Math.min(DEPTH_CHUNK, k - q0);
+            TileWriter.Merge merge = q0 == 0 ? first : TileWriter.Merge.ACCUMULATE;
+            for (int block = block0; block < fullBlocks; block++) {
+                int col0 = block * NR;
+                for (int panel = 0; panel < panels; panel++) {
+                    int row0 = panel * MR;
+                    multiply(packedA, panel * MR * k + q0 * MR, b.segment(), b.index(q0, col0) * bytes, b.rowStride() * bytes, bf16,
+                            depth, s.tile);
+                    TileWriter.write(s.tile, Math.min(MR, p.m() - row0), NR, p.c(), row0, col0, merge, p.beta());
+                }
             }
-            for (int panel = 0; panel < panels; panel++) {
-                int row0 = panel * MR;
-                multiply(packedA, panel * MR * k, b.segment(), b.index(0, col0) * bytes, b.rowStride() * bytes, bf16, k, s.tile);
-                TileWriter.write(s.tile, Math.min(MR, p.m() - row0), NR, p.c(), row0, col0, merge, p.beta());
-            }
+        }
+        for (int block = Math.max(block0, fullBlocks); block < block1; block++) {
+            partialBlock(p, packedA, block * NR, p.n() - block * NR, s, first);
         }
     }
 
