@@ -32,32 +32,39 @@ final class FourBitDequantizeGemm {
     /** y[M, N] = xs[M, K] · dequant(W)ᵀ with xs in decoded order; y is overwritten. */
     static void forward(float[] xs, int rows, FourBitWeight w, float[] y, WorkerPool pool) {
         int n = w.rows(), k = w.cols();
-        int tileRows = tileRows(w);
-        float[] tile = new float[tileRows * k];
-        Gemm gemm = new Gemm(pool);
-        NibbleDecoder decoder = new NibbleDecoder(w.table());
-        MemorySegment x = MemorySegment.ofArray(xs), b = MemorySegment.ofArray(tile), c = MemorySegment.ofArray(y);
-        for (int n0 = 0; n0 < n; n0 += tileRows) {
-            int count = Math.min(tileRows, n - n0);
-            dequantizeRows(decoder, w, n0, count, tile, pool);
-            // y[:, n0 .. n0+count) = xs [rows, k] · tile[count, k]ᵀ
-            gemm.gemm(rows, count, k, 1f, DType.F32, x, 0, k, 1, DType.F32, b, 0, 1, k, 0f, c, n0, n);
-        }
+        MemorySegment x = MemorySegment.ofArray(xs), c = MemorySegment.ofArray(y);
+        // y[:, n0 .. n0+count) = xs [rows, k] · tile[count, k]ᵀ
+        forEachTile(w, pool, (gemm, tile, n0, count) ->
+                gemm.gemm(rows, count, k, 1f, DType.F32, x, 0, k, 1, DType.F32, tile, 0, 1, k, 0f, c, n0, n));
     }
 
     /** acc[M, K] = dy[M, N] · dequant(W) with acc in decoded order; acc is overwritten. */
     static void inputGradient(float[] dy, int rows, FourBitWeight w, float[] acc, WorkerPool pool) {
         int n = w.rows(), k = w.cols();
+        MemorySegment g = MemorySegment.ofArray(dy), c = MemorySegment.ofArray(acc);
+        // acc [rows, k] (+)= dy[:, n0 .. n0+count) · tile[count, k]
+        forEachTile(w, pool, (gemm, tile, n0, count) ->
+                gemm.gemm(rows, k, count, 1f, DType.F32, g, n0, n, 1, DType.F32, tile, 0, k, 1, n0 == 0 ? 0f : 1f, c, 0, k));
+    }
+
+    /** The product one dequantized tile (weight rows [n0, n0 + count), row-major [count, K]) takes part in. */
+    @FunctionalInterface
+    private interface TileProduct {
+        void apply(Gemm gemm, MemorySegment tile, int n0, int count);
+    }
+
+    /** Dequantizes the weight a tile of rows at a time into one reused buffer and hands each tile to {@code product}. */
+    private static void forEachTile(FourBitWeight w, WorkerPool pool, TileProduct product) {
+        int n = w.rows();
         int tileRows = tileRows(w);
-        float[] tile = new float[tileRows * k];
+        float[] tile = new float[tileRows * w.cols()];
+        MemorySegment b = MemorySegment.ofArray(tile);
         Gemm gemm = new Gemm(pool);
         NibbleDecoder decoder = new NibbleDecoder(w.table());
-        MemorySegment g = MemorySegment.ofArray(dy), b = MemorySegment.ofArray(tile), c = MemorySegment.ofArray(acc);
         for (int n0 = 0; n0 < n; n0 += tileRows) {
             int count = Math.min(tileRows, n - n0);
             dequantizeRows(decoder, w, n0, count, tile, pool);
-            // acc [rows, k] (+)= dy[:, n0 .. n0+count) · tile[count, k]
-            gemm.gemm(rows, k, count, 1f, DType.F32, g, n0, n, 1, DType.F32, b, 0, k, 1, n0 == 0 ? 0f : 1f, c, 0, k);
+            product.apply(gemm, b, n0, count);
         }
     }
 
