@@ -23,50 +23,57 @@ final class SoftmaxOps {
 
     private long grain(int cols) { return Math.max(1, Chunks.PARALLEL_GRAIN / Math.max(1, cols)); }
 
+    /** Rewrites one row in place: {@code v} holds the row's n values in F32. */
+    @FunctionalInterface
+    private interface RowFn {
+        void apply(float[] v, int n);
+    }
+
+    /** Rewrites the gradient row {@code g} in place, given the saved output row {@code p}. */
+    @FunctionalInterface
+    private interface GradRowFn {
+        void apply(float[] p, float[] g, int n);
+    }
+
     void softmax(Tensor x, Tensor y) {
-        Rows in = Rows.of(x), out = Rows.of(y);
-        int n = in.cols;
-        Chunks.forRanges(pool, in.rows, grain(n), (from, to) -> {
-            float[] v = new float[n];
-            for (long r = from; r < to; r++) {
-                in.load(r, v);
-                float sum = Softmax.expShifted(v, Reductions.max(v, 0, n), v, n);
-                Reductions.scale(v, 0, n, 1f / sum);
-                out.store(r, v);
-            }
+        mapRows(x, y, (v, n) -> {
+            float sum = Softmax.expShifted(v, Reductions.max(v, 0, n), v, n);
+            Reductions.scale(v, 0, n, 1f / sum);
         });
     }
 
     void softmaxBackward(Tensor y, Tensor dy, Tensor dx) {
-        Rows p = Rows.of(y), g = Rows.of(dy), out = Rows.of(dx);
-        int n = p.cols;
-        Chunks.forRanges(pool, p.rows, grain(n), (from, to) -> {
-            float[] pv = new float[n], gv = new float[n];
-            for (long r = from; r < to; r++) {
-                p.load(r, pv);
-                g.load(r, gv);
-                Softmax.softmaxGrad(pv, gv, Reductions.dot(gv, 0, pv, 0, n), gv, n);
-                out.store(r, gv);
-            }
-        });
+        mapGradRows(y, dy, dx, (p, g, n) -> Softmax.softmaxGrad(p, g, Reductions.dot(g, 0, p, 0, n), g, n));
     }
 
     void logSoftmax(Tensor x, Tensor y) {
+        mapRows(x, y, (v, n) -> {
+            float max = Reductions.max(v, 0, n);
+            float lse = max == Float.NEGATIVE_INFINITY ? max : max + (float) Math.log(Softmax.sumExpShifted(v, 0, n, max));
+            Softmax.subtract(v, lse, v, n);
+        });
+    }
+
+    void logSoftmaxBackward(Tensor y, Tensor dy, Tensor dx) {
+        mapGradRows(y, dy, dx, (p, g, n) -> Softmax.logSoftmaxGrad(p, g, Reductions.sum(g, 0, n), g, n));
+    }
+
+    /** y[r] = fn(x[r]) for every row, rows in parallel, each through one F32 scratch row per task. */
+    private void mapRows(Tensor x, Tensor y, RowFn fn) {
         Rows in = Rows.of(x), out = Rows.of(y);
         int n = in.cols;
         Chunks.forRanges(pool, in.rows, grain(n), (from, to) -> {
             float[] v = new float[n];
             for (long r = from; r < to; r++) {
                 in.load(r, v);
-                float max = Reductions.max(v, 0, n);
-                float lse = max == Float.NEGATIVE_INFINITY ? max : max + (float) Math.log(Softmax.sumExpShifted(v, 0, n, max));
-                Softmax.subtract(v, lse, v, n);
+                fn.apply(v, n);
                 out.store(r, v);
             }
         });
     }
 
-    void logSoftmaxBackward(Tensor y, Tensor dy, Tensor dx) {
+    /** dx[r] = fn(y[r], dy[r]) for every row, rows in parallel. */
+    private void mapGradRows(Tensor y, Tensor dy, Tensor dx, GradRowFn fn) {
         Rows p = Rows.of(y), g = Rows.of(dy), out = Rows.of(dx);
         int n = p.cols;
         Chunks.forRanges(pool, p.rows, grain(n), (from, to) -> {
@@ -74,7 +81,7 @@ final class SoftmaxOps {
             for (long r = from; r < to; r++) {
                 p.load(r, pv);
                 g.load(r, gv);
-                Softmax.logSoftmaxGrad(pv, gv, Reductions.sum(gv, 0, n), gv, n);
+                fn.apply(pv, gv, n);
                 out.store(r, gv);
             }
         });
