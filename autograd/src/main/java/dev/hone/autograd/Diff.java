@@ -103,6 +103,9 @@ public final class Diff {
 
     public static Tensor rmsNorm(Tensor x, Tensor weight, double eps) { return FusedFn.rmsNorm(x, weight, eps); }
 
+    /** LayerNorm over the last axis: (x - mean) / sqrt(var + eps) * weight + bias; weight and bias [D]. */
+    public static Tensor layerNorm(Tensor x, Tensor weight, Tensor bias, double eps) { return FusedFn.layerNorm(x, weight, bias, eps); }
+
     public static Tensor swiglu(Tensor gate, Tensor up) { return FusedFn.swiglu(gate, up); }
 
     public static Tensor rope(Tensor x, Tensor cos, Tensor sin, Tensor positions, RopeStyle style) {

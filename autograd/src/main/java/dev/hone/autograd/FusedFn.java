@@ -9,12 +9,12 @@ import dev.hone.tensor.spi.RopeStyle;
 /**
  * Row-wise fused ops over the last axis, each delegating forward and backward to the backend's
  * {@link FusedOps} (or the composite fallback {@link Ops#fused} returns): softmax, log-softmax,
- * RMSNorm (Zhang and Sennrich 2019), SwiGLU (Shazeer 2020) and rotary embedding (Su et al. 2021).
- * Saved statistics (RMSNorm's rstd) are F32, or F64 for F64 inputs so float64 gradient checks keep
+ * RMSNorm (Zhang and Sennrich 2019), LayerNorm (Ba, Kiros and Hinton 2016), SwiGLU (Shazeer 2020) and
+ * rotary embedding (Su et al. 2021). Saved statistics (the norms' mean and rstd) are F32, or F64 for F64 inputs so float64 gradient checks keep
  * their precision. Inputs are made contiguous before the kernels see them.
  */
 public enum FusedFn implements DiffOp {
-    SOFTMAX, LOG_SOFTMAX, RMS_NORM, SWIGLU, ROPE;
+    SOFTMAX, LOG_SOFTMAX, RMS_NORM, LAYER_NORM, SWIGLU, ROPE;
 
     @Override
     public String opName() { return name().toLowerCase(); }
@@ -67,6 +67,30 @@ public enum FusedFn implements DiffOp {
             Tensor dWeight = rec.needs(1) ? Tensor.zeros(weight.dtype(), width) : null;
             Ops.fused(xc).rmsNormBackward(xc, weight, rstd, dy.contiguous(), dx, dWeight);
             return new Tensor[] {rec.needs(0) ? dx : null, dWeight};
+        });
+    }
+
+    /** y = (x - mean) * rsqrt(var + eps) * weight + bias over the last axis; x [..., D], weight and bias [D]. */
+    public static Tensor layerNorm(Tensor x, Tensor weight, Tensor bias, double eps) {
+        int width = x.dim(-1);
+        for (Tensor p : new Tensor[] {weight, bias}) {
+            if (p.rank() != 1 || p.dim(0) != width) {
+                throw new IllegalArgumentException("layer_norm: weight " + weight.shape() + " and bias " + bias.shape() + " for input " + x.shape());
+            }
+        }
+        Tape.Recording rec = Tape.track(LAYER_NORM, x, weight, bias);
+        Tensor xc = x.contiguous();
+        Tensor y = xc.emptyLike();
+        int[] rowDims = x.shape().dims();
+        int[] statDims = java.util.Arrays.copyOf(rowDims, rowDims.length - 1);
+        Tensor mean = Tensor.empty(statisticsDType(x), statDims), rstd = Tensor.empty(statisticsDType(x), statDims); // [...]
+        Ops.fused(xc).layerNorm(xc, weight, bias, (float) eps, y, mean, rstd);
+        return rec.record(y, dy -> {
+            Tensor dx = xc.emptyLike();
+            Tensor dWeight = rec.needs(1) ? Tensor.zeros(weight.dtype(), width) : null;
+            Tensor dBias = rec.needs(2) ? Tensor.zeros(bias.dtype(), width) : null;
+            Ops.fused(xc).layerNormBackward(xc, weight, mean, rstd, dy.contiguous(), dx, dWeight, dBias);
+            return new Tensor[] {rec.needs(0) ? dx : null, dWeight, dBias};
         });
     }
 

@@ -121,6 +121,10 @@ public final class OpCatalogue {
         cases.add(new Case(FusedFn.LOG_SOFTMAX, "[3, 5]", d -> unary(uniform(35, -2, 2, d, 3, 5), in -> Diff.logSoftmax(in.get(0)))));
         cases.add(new Case(FusedFn.RMS_NORM, "x [2, 3, 4], weight [4]", d -> binary(uniform(36, -1, 1, d, 2, 3, 4), uniform(37, 0.5, 1.5, d, 4),
                 in -> Diff.rmsNorm(in.get(0), in.get(1), 1e-5))));
+        cases.add(new Case(FusedFn.LAYER_NORM, "x [2, 3, 4], weight and bias [4]", d -> {
+            Tensor x = uniform(60, -1, 2, d, 2, 3, 4), weight = uniform(61, 0.5, 1.5, d, 4), bias = uniform(62, -1, 1, d, 4);
+            return new Sample(List.of(x, weight, bias), in -> Diff.layerNorm(in.get(0), in.get(1), in.get(2), 1e-5));
+        }));
         cases.add(new Case(FusedFn.SWIGLU, "[2, 5]", d -> binary(uniform(38, -2, 2, d, 2, 5), uniform(39, -2, 2, d, 2, 5),
                 in -> Diff.swiglu(in.get(0), in.get(1)))));
         for (RopeStyle style : RopeStyle.values()) {

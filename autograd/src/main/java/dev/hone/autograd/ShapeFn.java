@@ -39,15 +39,14 @@ public enum ShapeFn implements DiffOp {
         return rec.record(y, dy -> new Tensor[] {dy.transpose(a, b)});
     }
 
-    /** The range [start, start + length) of one axis; gradient: dy written into zeros of x's shape. */
+    /**
+     * The range [start, start + length) of one axis; gradient: dy added into that window of x's gradient
+     * (the tape does it in place, see {@link Tape.Recording#recordWindow}).
+     */
     public static Tensor narrow(Tensor x, int axis, int start, int length) {
         Tape.Recording rec = Tape.track(NARROW, x);
         Tensor y = x.narrow(axis, start, length);
-        return rec.record(y, dy -> {
-            Tensor dx = Tensor.zeros(x.dtype(), x.shape().dims());
-            Ops.copyInto(dy, dx.narrow(axis, start, length));
-            return new Tensor[] {dx};
-        });
+        return rec.recordWindow(y, x.shape().axis(axis), start, length);
     }
 
     /** Broadcast of size-1 (and new leading) axes; gradient: dy summed back to x's shape. */

@@ -36,7 +36,22 @@ public final class Tape implements AutoCloseable {
     /** Whether a tape records ops or only suspends the enclosing tape's recording. */
     public enum Mode { RECORD, PAUSED }
 
-    private record Node(DiffOp op, Tensor output, Tensor[] inputs, boolean[] needs, Backward backward) { }
+    private record Node(DiffOp op, Tensor output, Tensor[] inputs, boolean[] needs, Backward backward, Window window) { }
+
+    /**
+     * Where a view's output lies in its one input: [start, start + length) of {@code axis}. Its gradient
+     * is added into that window of the input's pending gradient instead of being padded with zeros to the
+     * input's shape, so the pieces of a split (a fused QKV projection) cost one gradient buffer, not one
+     * zero-padded copy and one full add per piece.
+     */
+    private record Window(int axis, int start, int length) {
+        /** g placed into zeros of {@code input}'s shape. */
+        Tensor padded(Tensor g, Tensor input) {
+            Tensor full = Tensor.zeros(input.dtype(), input.shape().dims());
+            Ops.copyInto(g, full.narrow(axis, start, length));
+            return full;
+        }
+    }
 
     private final Tape parent;
     private final Mode mode;
@@ -164,9 +179,22 @@ public final class Tape implements AutoCloseable {
          */
         public Tensor record(Tensor output, Backward backward) {
             if (tape == null) return output;
+            return add(output, backward, null);
+        }
+
+        /**
+         * Records a view {@code output} = input 0 narrowed to [start, start + length) of {@code axis}; its
+         * gradient goes straight into that window of the input's gradient.
+         */
+        public Tensor recordWindow(Tensor output, int axis, int start, int length) {
+            if (tape == null) return output;
+            return add(output, dy -> new Tensor[] {dy}, new Window(axis, start, length));
+        }
+
+        private Tensor add(Tensor output, Backward backward, Window window) {
             for (Tensor in : inputs) if (in == output) return output;
             tape.checkOpen(op.opName());
-            Node n = new Node(op, output, inputs.clone(), needs.clone(), backward);
+            Node n = new Node(op, output, inputs.clone(), needs.clone(), backward, window);
             tape.nodes.add(n);
             tape.producers.put(output, n);
             return output;
@@ -207,13 +235,17 @@ public final class Tape implements AutoCloseable {
                 for (int j = 0; j < node.inputs.length; j++) {
                     if (!node.needs[j] || dx[j] == null) continue;
                     Tensor input = node.inputs[j];
-                    if (!dx[j].shape().equals(input.shape())) {
+                    Tensor expected = node.window == null ? input : node.output;
+                    if (!dx[j].shape().equals(expected.shape())) {
                         throw new IllegalStateException("backward of " + node.op.opName() + ": gradient of input " + j + " has shape "
-                                + dx[j].shape() + ", input has " + input.shape());
+                                + dx[j].shape() + ", expected " + expected.shape());
                     }
                     Parameter p = watched.containsKey(input) ? null : parameters.get(input);
                     if (p != null) {
-                        if (p.trainable()) p.accumulateGrad(dx[j]); // frozen since it was read: its gradient is dropped
+                        // frozen since it was read: its gradient is dropped
+                        if (p.trainable()) p.accumulateGrad(node.window == null ? dx[j] : node.window.padded(dx[j], input));
+                    } else if (node.window != null) {
+                        grads.accumulateWindow(input, node.window, dx[j]);
                     } else {
                         grads.accumulate(input, dx[j]);
                     }
@@ -285,6 +317,24 @@ public final class Tape implements AutoCloseable {
                 unreference(existing);
                 release(existing);
             }
+        }
+
+        /** Adds {@code g} into {@code window} of the pending gradient of {@code target}; the caller still releases {@code g}. */
+        void accumulateWindow(Tensor target, Window window, Tensor g) {
+            Tensor existing = pending.get(target);
+            if (existing != null && ownSums.containsKey(existing) && references.get(existing.storage()) == 1) {
+                Ops.addInPlace(existing.narrow(window.axis(), window.start(), window.length()), g);
+                return;
+            }
+            Tensor sum = window.padded(g, target);
+            if (existing != null) {
+                Ops.addInPlace(sum, existing);
+                unreference(existing);
+                release(existing);
+            }
+            pending.put(target, sum);
+            references.merge(sum.storage(), 1, Integer::sum);
+            ownSums.put(sum, Boolean.TRUE);
         }
 
         /** Removes and returns the pending gradient of {@code target} (null if none); the caller releases it. */

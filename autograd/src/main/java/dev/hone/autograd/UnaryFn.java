@@ -50,18 +50,14 @@ public enum UnaryFn implements DiffOp {
     },
     /**
      * gelu(x) = x/2 (1 + tanh(u)), u = c (x + 0.044715 x^3), c = sqrt(2/pi) (Hendrycks and Gimpel's
-     * tanh approximation); derivative (1 + t)/2 + x/2 (1 - t^2) c (1 + 3 * 0.044715 x^2).
+     * tanh approximation); derivative (1 + t)/2 + x/2 (1 - t^2) c (1 + 3 * 0.044715 x^2), one fused
+     * pass ({@link dev.hone.tensor.spi.FusedOps#geluTanhBackward}).
      */
     GELU_TANH(UnaryOp.GELU_TANH) {
         Tensor derivative(Tensor x, Tensor y, Tensor dy) {
-            double c = Math.sqrt(2 / Math.PI);
-            Tensor x2 = Ops.square(x);
-            Tensor t = Ops.tanh(Ops.mul(Ops.mul(x, Ops.add(Ops.mul(x2, 0.044715), 1.0)), c));
-            Tensor first = Ops.mul(Ops.add(t, 1.0), 0.5);
-            Tensor sech2 = Ops.add(Ops.neg(Ops.square(t)), 1.0);
-            Tensor du = Ops.mul(Ops.add(Ops.mul(x2, 3 * 0.044715), 1.0), c);
-            Tensor second = Ops.mul(Ops.mul(Ops.mul(x, sech2), du), 0.5);
-            return Ops.mul(dy, Ops.add(first, second));
+            Tensor dx = Tensor.empty(x.dtype(), x.shape());
+            Ops.fused(x).geluTanhBackward(x, dy, dx);
+            return dx;
         }
     },
     SQUARE(UnaryOp.SQUARE) {

@@ -145,4 +145,34 @@ class TapeTest {
             assertThat(scope.ownedCount()).isPositive();
         }
     }
+
+    /**
+     * The pieces of a split add their gradients into windows of one buffer: a piece that is used twice
+     * sums both uses, an unused piece leaves zeros, and a narrowed parameter still gets a full-shaped gradient.
+     */
+    @Test
+    void narrowedPiecesAddIntoWindowsOfTheInputGradient() {
+        try (Scope scope = Scope.open(backend)) {
+            Tensor x = input(7, 2, 6);
+            Parameter w = new Parameter("w", input(8, 2, 6));
+            try (Tape tape = Tape.open()) {
+                tape.watch(x);
+                Tensor a = Diff.narrow(x, 1, 0, 2), b = Diff.narrow(x, -1, 2, 2);
+                Diff.narrow(x, 1, 4, 2); // unused piece
+                Tensor wPiece = Diff.narrow(w.value(), 1, 3, 3);
+                Tensor loss = Diff.add(Diff.add(Diff.sum(Diff.mul(a, 3.0)), Diff.sum(Diff.square(b))),
+                        Diff.add(Diff.sum(b), Diff.sum(Diff.mul(wPiece, 2.0))));
+                tape.backward(loss);
+                double[] xs = x.toDoubleArray(), dx = tape.gradient(x).orElseThrow().toDoubleArray();
+                for (int r = 0; r < 2; r++) {
+                    for (int c = 0; c < 6; c++) {
+                        double expected = c < 2 ? 3 : c < 4 ? 2 * xs[r * 6 + c] + 1 : 0;
+                        assertThat(dx[r * 6 + c]).as("dx[%d, %d]", r, c).isCloseTo(expected, within(1e-12));
+                    }
+                }
+                assertThat(w.grad().shape().dims()).containsExactly(2, 6);
+                assertThat(w.grad().toDoubleArray()).containsExactly(0, 0, 0, 2, 2, 2, 0, 0, 0, 2, 2, 2);
+            }
+        }
+    }
 }

@@ -1,118 +1,112 @@
 package dev.hone.cpu;
 
 import dev.hone.cpu.kernels.Attention;
-import dev.hone.cpu.kernels.Reductions;
+import dev.hone.cpu.kernels.AttentionProducts;
 
+import java.util.Arrays;
 import java.util.function.IntToDoubleFunction;
 
 /**
  * The backward pass of attention for one (b, kv head) and the query heads of its group, on F32 working
- * arrays (FlashAttention-2's backward, Dao 2023): K, V, dK, dV of the kv head ([S, D] each, plus K
- * and V transposed [D, S] for score rows) live for the whole task; Q, dout, dQ ([T, D]) are loaded per
- * query head. For each tile of {@link AttentionOps#KEY_TILE} keys and each block of
- * {@link AttentionOps#QUERY_TILE} queries the blocks P = exp(scale Q K^T - lse) (masked entries 0),
- * dP = dout V^T and dS = scale P (dP - delta) with delta_t = dout_t·out_t are formed, then
- * dQ += dS K, dV += P^T dout and dK += dS^T Q, each a register-blocked weighted row sum.
+ * arrays (FlashAttention-2's backward, Dao 2023). K, V, dK, dV of the kv head ([S', D'] row-major, zero
+ * padded to multiples of 8) live for the whole task. Per block of {@link AttentionProducts#QUERY_BLOCK}
+ * queries of a head: Q and dout row-major [BLOCK, D'] and transposed [D', BLOCK] (the transposed Q
+ * pre-scaled), lse and delta_t = dout_t·out_t per query lane (out is staged in the dQ array and
+ * transposed before dQ is zeroed), and the block's dQ [BLOCK, D']. Per tile of {@link AttentionOps#KEY_TILE} keys up to the
+ * block's last visible key, with query-lane tiles [keys, BLOCK]: Pᵀ = exp(K·(scale Q)ᵀ - lse) (masked
+ * entries 0), dPᵀ = V·doutᵀ, dSᵀ = scale Pᵀ (dPᵀ - delta), then dV += Pᵀ·dout, dK += dSᵀ·Q and
+ * dQ += dS·K, register-blocked products without their causally hidden parts
+ * ({@link AttentionTileProducts}). Each gradient element is summed over heads, query blocks, key tiles and
+ * lanes in one fixed order, whatever the thread count.
  */
 final class AttentionBackwardHead {
-    private static final int BLOCK = AttentionOps.QUERY_TILE, TILE = AttentionOps.KEY_TILE;
+    private static final int BLOCK = AttentionProducts.QUERY_BLOCK, TILE = AttentionOps.KEY_TILE;
 
     private final AttentionGeometry g;
-    private final int b, kvHead, d;
+    private final int d, dp;
     private final float scale;
-    private final float[] k, v, kT, vT, dk, dv, q, dout, dq, delta, lse, row;
-    private final float[] p = new float[BLOCK * TILE], ds = new float[BLOCK * TILE], column = new float[BLOCK];
-    private final float[] pRow = new float[TILE], dpRow = new float[TILE];
-    private final int[] segmentIds;
+    private final float[] k, v, dk, dv;
+    private final float[] q, dout, qT, doutT, outT, dq;
+    private final float[] lse = new float[BLOCK], delta = new float[BLOCK];
+    private final float[] p = new float[TILE * BLOCK], ds = new float[TILE * BLOCK];
+    private final int[] keySegments;
 
-    AttentionBackwardHead(AttentionGeometry g, int b, int kvHead, float scale) {
+    AttentionBackwardHead(AttentionGeometry g, int b, float scale) {
         this.g = g;
-        this.b = b;
-        this.kvHead = kvHead;
         this.scale = scale;
         this.d = g.headDim();
-        int keys = g.keys() * d, queries = g.queries() * d;
+        this.dp = g.paddedHeadDim();
+        int keys = AttentionGeometry.roundUp(g.keys()) * dp, block = BLOCK * dp;
         this.k = new float[keys];
         this.v = new float[keys];
-        this.kT = new float[keys];
-        this.vT = new float[keys];
         this.dk = new float[keys];
         this.dv = new float[keys];
-        this.q = new float[queries];
-        this.dout = new float[queries];
-        this.dq = new float[queries];
-        this.delta = new float[g.queries()];
-        this.lse = new float[g.queries()];
-        this.row = new float[d];
-        this.segmentIds = g.segmentsOf(b);
+        this.q = new float[block];
+        this.dout = new float[block];
+        this.qT = new float[block];
+        this.doutT = new float[block];
+        this.outT = new float[block];
+        this.dq = new float[block];
+        this.keySegments = g.segmentsOf(b);
     }
 
-    void loadKeys(Rows kr, Rows vr) {
-        for (int s = 0; s < g.keys(); s++) {
-            kr.load(g.keyRow(b, kvHead, s), 0, d, k, s * d);
-            vr.load(g.keyRow(b, kvHead, s), 0, d, v, s * d);
-            System.arraycopy(k, s * d, row, 0, d);
-            Attention.storeColumn(row, d, kT, g.keys(), s);
-            System.arraycopy(v, s * d, row, 0, d);
-            Attention.storeColumn(row, d, vT, g.keys(), s);
-        }
+    void loadKeys(HeadMatrix keys, HeadMatrix values) {
+        keys.load(0, g.keys(), k, 0, dp);
+        values.load(0, g.keys(), v, 0, dp);
     }
 
-    void runHead(int h, Rows qr, Rows or, Rows gr, IntToDoubleFunction lseOf, Rows dqr) {
-        for (int t = 0; t < g.queries(); t++) {
-            long r = g.queryRow(b, h, t);
-            qr.load(r, 0, d, q, t * d);
-            gr.load(r, 0, d, dout, t * d);
-            or.load(r, row);
-            delta[t] = Reductions.dot(dout, t * d, row, 0, d);
-            lse[t] = (float) lseOf.applyAsDouble(t);
-        }
-        java.util.Arrays.fill(dq, 0f);
-        for (int s0 = 0; s0 < g.keys(); s0 += TILE) {
-            int n = Math.min(TILE, g.keys() - s0);
-            int firstQuery = g.causal() ? Math.max(0, s0 - g.shift()) : 0;
-            for (int t0 = firstQuery; t0 < g.queries(); t0 += BLOCK) block(t0, Math.min(g.queries(), t0 + BLOCK), s0, n);
-        }
-        for (int t = 0; t < g.queries(); t++) dqr.store(g.queryRow(b, h, t), 0, d, dq, t * d);
-    }
-
-    /** Queries [t0, t1) against keys [s0, s0 + n). */
-    private void block(int t0, int t1, int s0, int n) {
-        int rows = t1 - t0;
-        for (int t = t0; t < t1; t++) probabilityRow(t, s0, n, (t - t0) * TILE);
-        for (int t = t0; t < t1; t++) Attention.weightedRowSum(ds, (t - t0) * TILE, n, k, s0 * d, d, dq, t * d);
-        for (int c = 0; c < n; c++) {
-            int ka = (s0 + c) * d;
-            for (int i = 0; i < rows; i++) column[i] = p[i * TILE + c];
-            Attention.weightedRowSum(column, 0, rows, dout, t0 * d, d, dv, ka);
-            for (int i = 0; i < rows; i++) column[i] = ds[i * TILE + c];
-            Attention.weightedRowSum(column, 0, rows, q, t0 * d, d, dk, ka);
+    /** Adds head h's contributions to dK and dV and writes its dQ. */
+    void runHead(HeadMatrix queries, HeadMatrix out, HeadMatrix outGrad, IntToDoubleFunction lseOf, HeadMatrix queryGrad) {
+        for (int t0 = 0; t0 < g.queries(); t0 += BLOCK) {
+            int t1 = Math.min(g.queries(), t0 + BLOCK);
+            loadBlock(t0, t1, queries, out, outGrad, lseOf);
+            int keyEnd = g.keyLimit(t1 - 1);
+            int[] querySegments = g.querySegments(keySegments, t0);
+            for (int s0 = 0; s0 < keyEnd; s0 += TILE) tile(t0, s0, Math.min(TILE, keyEnd - s0), querySegments);
+            queryGrad.store(dq, 0, dp, t0, t1 - t0);
         }
     }
 
-    /** Row t of the P and dS blocks (at {@code at}), zero where key s0 + c is not visible to t. */
-    private void probabilityRow(int t, int s0, int n, int at) {
-        int visible = Math.max(0, Math.min(n, g.keyLimit(t) - s0));
-        java.util.Arrays.fill(p, at, at + TILE, 0f);
-        java.util.Arrays.fill(ds, at, at + TILE, 0f);
-        if (visible == 0 || lse[t] == Float.NEGATIVE_INFINITY) return;
-        int qa = t * d;
-        Attention.scores(q, qa, kT, s0, g.keys(), visible, d, scale, pRow);
-        Attention.expShiftInPlace(pRow, visible, lse[t]);
-        if (segmentIds != null) {
-            int own = g.querySegment(segmentIds, t);
-            for (int c = 0; c < visible; c++) if (segmentIds[s0 + c] != own) pRow[c] = 0f;
+    /** Loads queries [t0, t1); lanes past t1 get zero vectors and lse +inf (probability 0). */
+    private void loadBlock(int t0, int t1, HeadMatrix queries, HeadMatrix out, HeadMatrix outGrad, IntToDoubleFunction lseOf) {
+        int count = t1 - t0;
+        if (count < BLOCK) {
+            Arrays.fill(q, 0f);
+            Arrays.fill(dout, 0f);
+            Arrays.fill(dq, 0f);
+            Arrays.fill(lse, Float.POSITIVE_INFINITY);
         }
-        Attention.scores(dout, qa, vT, s0, g.keys(), visible, d, 1f, dpRow);
-        Attention.scoreGrad(pRow, dpRow, delta[t], scale, visible);
-        System.arraycopy(pRow, 0, p, at, visible);
-        System.arraycopy(dpRow, 0, ds, at, visible);
+        queries.load(t0, count, q, 0, dp);
+        outGrad.load(t0, count, dout, 0, dp);
+        out.load(t0, count, dq, 0, dp);
+        Attention.transpose(q, dp, d, scale, qT);
+        Attention.transpose(dout, dp, d, 1f, doutT);
+        Attention.transpose(dq, dp, d, 1f, outT);
+        Attention.columnDots(doutT, outT, d, delta);
+        Arrays.fill(dq, 0f);
+        for (int r = 0; r < count; r++) {
+            float logSumExp = (float) lseOf.applyAsDouble(t0 + r);
+            lse[r] = logSumExp == Float.NEGATIVE_INFINITY ? Float.POSITIVE_INFINITY : logSumExp;
+        }
     }
 
-    void storeKeyGrads(Rows dkr, Rows dvr) {
-        for (int s = 0; s < g.keys(); s++) {
-            dkr.store(g.keyRow(b, kvHead, s), 0, d, dk, s * d);
-            dvr.store(g.keyRow(b, kvHead, s), 0, d, dv, s * d);
-        }
+    /** Queries of the loaded block against keys [s0, s0 + n). */
+    private void tile(int t0, int s0, int n, int[] querySegments) {
+        int rows = AttentionGeometry.roundUp(n);
+        Arrays.fill(p, 0, rows * BLOCK, 0f);
+        AttentionTileProducts.scores(g, t0, s0, rows, k, qT, dp, p);
+        g.mask(p, t0, s0, n, keySegments, querySegments);
+        Attention.probabilities(p, rows, lse);
+        Arrays.fill(ds, 0, rows * BLOCK, 0f);
+        AttentionTileProducts.scores(g, t0, s0, rows, v, doutT, dp, ds);
+        Attention.scoreGrads(p, ds, rows, delta, scale);
+        AttentionTileProducts.keyGrads(g, t0, s0, rows, p, dout, dp, dv);
+        AttentionTileProducts.keyGrads(g, t0, s0, rows, ds, q, dp, dk);
+        AttentionTileProducts.queryOutputs(g, t0, s0, rows, ds, k, dp, dq);
+    }
+
+    void storeKeyGrads(HeadMatrix keyGrad, HeadMatrix valueGrad) {
+        keyGrad.store(dk, 0, dp, 0, g.keys());
+        valueGrad.store(dv, 0, dp, 0, g.keys());
     }
 }

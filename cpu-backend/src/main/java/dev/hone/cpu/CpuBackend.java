@@ -50,6 +50,7 @@ public final class CpuBackend implements Backend, FusedOps {
     private final MatmulOps matmuls;
     private final SoftmaxOps softmaxes;
     private final RmsNormOps rmsNorms;
+    private final LayerNormOps layerNorms;
     private final PointwiseFusedOps pointwise;
     private final RopeOps ropes;
     private final AttentionOps attentions;
@@ -68,6 +69,7 @@ public final class CpuBackend implements Backend, FusedOps {
         this.matmuls = new MatmulOps(new Gemm(pool), this, elementwise);
         this.softmaxes = new SoftmaxOps(pool);
         this.rmsNorms = new RmsNormOps(pool);
+        this.layerNorms = new LayerNormOps(pool);
         this.pointwise = new PointwiseFusedOps(pool);
         this.ropes = new RopeOps(pool);
         this.attentions = new AttentionOps(pool);
@@ -221,6 +223,30 @@ public final class CpuBackend implements Backend, FusedOps {
         boolean dwOk = dweightAccumulate == null || vectorized(dweightAccumulate);
         if (vectorized(x, weight, rstd, dy, dx) && dwOk) rmsNorms.backward(x, weight, rstd, dy, dx, dweightAccumulate);
         else reference.rmsNormBackward(x, weight, rstd, dy, dx, dweightAccumulate);
+    }
+
+    @Override
+    public void layerNorm(Tensor x, Tensor weight, Tensor bias, float eps, Tensor y, Tensor mean, Tensor rstd) {
+        if (vectorized(x, weight, bias, y, mean, rstd)) layerNorms.forward(x, weight, bias, eps, y, mean, rstd);
+        else reference.layerNorm(x, weight, bias, eps, y, mean, rstd);
+    }
+
+    @Override
+    public void layerNormBackward(Tensor x, Tensor weight, Tensor mean, Tensor rstd, Tensor dy, Tensor dx,
+                                  Tensor dweightAccumulate, Tensor dbiasAccumulate) {
+        boolean accumulatorsOk = (dweightAccumulate == null || vectorized(dweightAccumulate))
+                && (dbiasAccumulate == null || vectorized(dbiasAccumulate));
+        if (vectorized(x, weight, mean, rstd, dy, dx) && accumulatorsOk) {
+            layerNorms.backward(x, weight, mean, rstd, dy, dx, dweightAccumulate, dbiasAccumulate);
+        } else {
+            reference.layerNormBackward(x, weight, mean, rstd, dy, dx, dweightAccumulate, dbiasAccumulate);
+        }
+    }
+
+    @Override
+    public void geluTanhBackward(Tensor x, Tensor dy, Tensor dx) {
+        if (vectorized(x, dy, dx)) pointwise.geluTanhBackward(x, dy, dx);
+        else reference.geluTanhBackward(x, dy, dx);
     }
 
     @Override

@@ -1,5 +1,6 @@
 package dev.hone.cpu;
 
+import dev.hone.cpu.kernels.Activations;
 import dev.hone.cpu.kernels.AdamW;
 import dev.hone.cpu.kernels.Swiglu;
 import dev.hone.cpu.parallel.WorkerPool;
@@ -8,7 +9,8 @@ import dev.hone.tensor.Tensor;
 import java.lang.foreign.MemorySegment;
 
 /**
- * The fused ops that are elementwise over several same-shape tensors: SwiGLU forward and backward, and
+ * The fused ops that are elementwise over several same-shape tensors: SwiGLU forward and backward, the
+ * tanh-GELU backward (dx = dy * gelu'(x) in one pass), and
  * the AdamW step (param, grad, m, v updated in place; m and v F32, param F32 or BF16 with F32 math).
  * Each walks its operands jointly in chunks ({@link Walk}, {@link Chunks}) on F32 working arrays.
  */
@@ -45,6 +47,20 @@ final class PointwiseFusedOps {
                 Swiglu.backward(g, u, d, dg, du, n);
                 HostIo.store(dg, 0, n, dgs, dgate.dtype(), w.start(0, row, col), w.colStride(0));
                 HostIo.store(du, 0, n, dus, dup.dtype(), w.start(1, row, col), w.colStride(1));
+            };
+        });
+    }
+
+    void geluTanhBackward(Tensor x, Tensor dy, Tensor dx) {
+        Walk w = Walk.of(dx.layout(), x.layout(), dy.layout());
+        MemorySegment dxs = dx.storage().segment(), xs = x.storage().segment(), ds = dy.storage().segment();
+        Chunks.forEach(pool, w, () -> {
+            float[] v = new float[Chunks.CHUNK], d = new float[Chunks.CHUNK];
+            return (row, col, n) -> {
+                HostIo.load(xs, x.dtype(), w.start(1, row, col), w.colStride(1), v, 0, n);
+                HostIo.load(ds, dy.dtype(), w.start(2, row, col), w.colStride(2), d, 0, n);
+                Activations.geluTanhBackward(v, d, v, n);
+                HostIo.store(v, 0, n, dxs, dx.dtype(), w.start(0, row, col), w.colStride(0));
             };
         });
     }

@@ -7,7 +7,8 @@ import java.lang.foreign.MemorySegment;
 
 /**
  * A tensor seen as {@code rows x cols} along its last axis (a rank-0 tensor is one row of one element),
- * with any strides: row r starts at the element found by splitting r over the leading axes. Row loads
+ * with any strides: row r starts at the element found by splitting r over the leading axes (merged where
+ * they are linear, so a contiguous tensor's row start is one multiply). Row loads
  * and stores go through {@link HostIo}, so fused row kernels work on F32 arrays whatever the dtype.
  * Immutable; safe to share between worker threads.
  */
@@ -17,7 +18,7 @@ final class Rows {
     final long rows;
     final int cols;
     final long colStride;
-    private final int[] outerDims;
+    private final int[] outerDims;      // merged outer axes, innermost first
     private final long[] outerStrides;
     private final long offset;
 
@@ -29,21 +30,45 @@ final class Rows {
         long[] strides = t.layout().strides();
         this.cols = rank == 0 ? 1 : dims[rank - 1];
         this.colStride = rank == 0 ? 1 : strides[rank - 1];
-        int outer = Math.max(rank - 1, 0);
-        this.outerDims = java.util.Arrays.copyOf(dims, outer);
-        this.outerStrides = java.util.Arrays.copyOf(strides, outer);
         long r = 1;
-        for (int d : outerDims) r *= d;
+        for (int i = 0; i < rank - 1; i++) r *= dims[i];
         this.rows = r;
         this.offset = t.layout().offset();
+        // Outer axes, innermost first, with size-1 axes dropped and an axis merged into the one inside it
+        // when its stride is that axis's extent (row r then needs one division per remaining axis, not per axis).
+        int[] mergedDims = new int[Math.max(rank - 1, 0)];
+        long[] mergedStrides = new long[mergedDims.length];
+        int count = 0;
+        for (int i = rank - 2; i >= 0; i--) {
+            if (dims[i] == 1) continue;
+            if (count > 0 && strides[i] == mergedStrides[count - 1] * mergedDims[count - 1]) {
+                mergedDims[count - 1] = Math.multiplyExact(mergedDims[count - 1], dims[i]);
+                continue;
+            }
+            mergedDims[count] = dims[i];
+            mergedStrides[count++] = strides[i];
+        }
+        this.outerDims = java.util.Arrays.copyOf(mergedDims, count);
+        this.outerStrides = java.util.Arrays.copyOf(mergedStrides, count);
     }
 
     static Rows of(Tensor t) { return new Rows(t); }
 
     /** Element index of row r's first element. */
     long start(long r) {
+        int axes = outerDims.length;
+        if (axes == 0) return offset;
+        if (axes == 1) return offset + r * outerStrides[0];
         long at = offset;
-        for (int i = outerDims.length - 1; i >= 0; i--) {
+        if (r <= Integer.MAX_VALUE) {                       // 32-bit division is several times cheaper
+            int rest = (int) r;
+            for (int i = 0; i < axes; i++) {
+                at += (rest % outerDims[i]) * outerStrides[i];
+                rest /= outerDims[i];
+            }
+            return at;
+        }
+        for (int i = 0; i < axes; i++) {
             at += (r % outerDims[i]) * outerStrides[i];
             r /= outerDims[i];
         }

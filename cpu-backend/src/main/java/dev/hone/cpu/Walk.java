@@ -82,7 +82,18 @@ final class Walk {
     long start(int operand, long row, long col) {
         long at = offsets[operand] + col * colStrides[operand];
         long[] s = outerStrides[operand];
-        for (int i = outerDims.length - 1; i >= 0; i--) {
+        int axes = outerDims.length;
+        if (axes == 0) return at;
+        if (axes == 1) return at + row * s[0];
+        if (row <= Integer.MAX_VALUE) {                     // 32-bit division is several times cheaper
+            int rest = (int) row;
+            for (int i = axes - 1; i >= 0; i--) {
+                at += (rest % outerDims[i]) * s[i];
+                rest /= outerDims[i];
+            }
+            return at;
+        }
+        for (int i = axes - 1; i >= 0; i--) {
             at += (row % outerDims[i]) * s[i];
             row /= outerDims[i];
         }

@@ -15,8 +15,9 @@ import static dev.hone.cpu.Compare.uniform;
 
 /**
  * Tiled attention (forward and backward) against the double-precision reference: grouped-query heads,
- * causal masking with more keys than queries (queries aligned to the end), packed segments, key
- * counts that are not multiples of the tile sizes, a transposed (non-contiguous) q, and BF16 inputs.
+ * causal masking with more keys than queries (queries aligned to the end), packed segments, query and
+ * key counts that are not multiples of the block and tile sizes, head dimensions that are not multiples
+ * of 8 (12, 20) as well as 8, 16, 32 and GPT-2's 64, a transposed (non-contiguous) q, and BF16 inputs.
  * Tolerance: F32 results within 2e-5 of the largest magnitude plus 2e-5 relative (the kit's fused
  * tolerance); BF16 outputs within one BF16 rounding (1e-2).
  */
@@ -81,6 +82,11 @@ class AttentionOpsTest {
     @Test
     void causalGroupedQueryHeadsAcrossSeveralTiles() {
         check(DType.F32, 2, 4, 2, 70, 70, 16, true, false, false, 2e-5);
+    }
+
+    @Test
+    void gpt2HeadDimensionWithGroupsOfThreeAcrossBlocksAndKeyTiles() {
+        check(DType.F32, 1, 6, 2, 100, 100, 64, true, false, false, 2e-5);
     }
 
     @Test

@@ -202,6 +202,34 @@ public final class Ops {
         matmulChecked(a, b, out, alpha, beta);
     }
 
+    /**
+     * out = alpha1 * a1 @ b1 + alpha2 * a2 @ b2 + beta * out for matrices a1 [M, K1], b1 [K1, N], a2 [M, K2],
+     * b2 [K2, N]; out is [M, N] of the inputs' dtype or F32. One pass over out where the backend can.
+     */
+    public static void matmulSumInto(Tensor a1, Tensor b1, float alpha1, Tensor a2, Tensor b2, float alpha2, Tensor out, float beta) {
+        String op = "matmulSumInto";
+        for (Tensor t : new Tensor[] {a1, b1, a2, b2, out}) {
+            if (t.rank() != 2) {
+                throw new IllegalArgumentException(op + ": operands must be matrices, got " + OpChecks.describe(a1) + " @ " + OpChecks.describe(b1)
+                        + " + " + OpChecks.describe(a2) + " @ " + OpChecks.describe(b2) + " into " + OpChecks.describe(out));
+            }
+        }
+        Shape expected = matmulShape(op, a1, b1);
+        if (!matmulShape(op, a2, b2).equals(expected)) {
+            throw new IllegalArgumentException(op + ": the two products differ in shape: " + OpChecks.describe(a1) + " @ " + OpChecks.describe(b1)
+                    + " vs " + OpChecks.describe(a2) + " @ " + OpChecks.describe(b2));
+        }
+        OpChecks.sameDType(op, a1, a2);
+        OpChecks.sameDevice(op, a1, a2);
+        OpChecks.shape(op, "out", out, expected);
+        OpChecks.sameDevice(op, a1, out);
+        OpChecks.writable(op, out);
+        if (out.dtype() != a1.dtype() && out.dtype() != DType.F32) {
+            throw new IllegalArgumentException(op + ": out must be " + a1.dtype() + " or F32, got " + OpChecks.describe(out));
+        }
+        a1.backend().matmulSum(a1, b1, alpha1, a2, b2, alpha2, out, beta);
+    }
+
     private static Shape matmulShape(String op, Tensor a, Tensor b) {
         if (a.rank() < 2 || b.rank() < 2) {
             throw new IllegalArgumentException(op + ": operands need rank >= 2, got " + OpChecks.describe(a) + " @ " + OpChecks.describe(b));

@@ -54,6 +54,10 @@ class OpsValidationTest {
         assertRejected(() -> Ops.sumTo(f23, Shape.of(4)), "sumTo", "[4]", "[2, 3]");
         assertRejected(() -> Ops.matmulInto(f23, Tensor.zeros(DType.F32, 3, 2), Tensor.zeros(DType.F32, 2, 3), 1, 0),
                 "matmulInto", "out", "[2, 2]", "[2, 3]");
+        assertRejected(() -> Ops.matmulSumInto(f23, Tensor.zeros(DType.F32, 3, 4), 1, f23, Tensor.zeros(DType.F32, 3, 5), 1,
+                Tensor.zeros(DType.F32, 2, 4), 0), "matmulSumInto", "differ in shape", "[3, 4]", "[3, 5]");
+        assertRejected(() -> Ops.matmulSumInto(f23, Tensor.zeros(DType.F32, 3, 4), 1, f4, Tensor.zeros(DType.F32, 4, 4), 1,
+                Tensor.zeros(DType.F32, 2, 4), 0), "matmulSumInto", "matrices", "[4] F32");
     }
 
     @Test

@@ -2,7 +2,6 @@ package dev.hone.benchmarks.peer;
 
 import dev.hone.autograd.AttentionFn;
 import dev.hone.autograd.Diff;
-import dev.hone.autograd.ReduceFn;
 import dev.hone.autograd.Tape;
 import dev.hone.tensor.DType;
 import dev.hone.tensor.Ops;
@@ -20,11 +19,10 @@ import java.util.List;
  * output projection, pre-LayerNorm MLP 768 → 3072 → 768 with GELU, two residuals, no linear biases,
  * loss = mean(out²), on x [B=8, T=256, 768] that needs no gradient.
  *
- * <p>Differences that do not change the FLOPs: LayerNorm is composed as RMSNorm of the mean-centred
- * input plus the bias (identical to LayerNorm: rms of a centred row is its standard deviation), since
- * Hone has no LayerNorm op; GELU is Hone's tanh form (GPT-2's own) where the peer calls PyTorch's erf
- * form; attention is Hone's fused causal kernel, which skips the masked upper triangle the peer computes
- * and then masks. Weights are [out, in] (x·Wᵀ) where the peer's are [in, out] (x·W).
+ * <p>Differences that do not change the FLOPs: GELU is Hone's tanh form (GPT-2's own) where the peer
+ * calls PyTorch's erf form; LayerNorm is Hone's fused {@link Diff#layerNorm} (the same function as
+ * torch's layer_norm); attention is Hone's fused causal kernel, which skips the masked upper triangle the
+ * peer computes and then masks. Weights are [out, in] (x·Wᵀ) where the peer's are [in, out] (x·W).
  *
  * <p>Modes: {@link Mode#DENSE} trains every weight and both LayerNorms; {@link Mode#LORA} freezes them
  * and trains rank-16 adapters (scale 1, as the peer) on the four linears through
@@ -96,10 +94,9 @@ public final class Gpt2BlockStep implements AutoCloseable {
         }
     }
 
-    /** LayerNorm over the last axis: rmsNorm(x − mean(x)) · g + b, eps 1e-5. */
+    /** LayerNorm over the last axis, eps 1e-5 (torch.nn.functional.layer_norm): one fused op. */
     private static Tensor layerNorm(Tensor in, Tensor gain, Tensor bias) {
-        Tensor centred = Diff.sub(in, Diff.mean(in, ReduceFn.Dims.KEEP, -1));
-        return Diff.add(Diff.rmsNorm(centred, gain, 1e-5), bias);
+        return Diff.layerNorm(in, gain, bias, 1e-5);
     }
 
     private Tensor linear(Tensor in, int i) {

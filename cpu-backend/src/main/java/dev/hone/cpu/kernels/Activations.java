@@ -163,6 +163,29 @@ public final class Activations {
         }
     }
 
+    /**
+     * dx[i] = dy[i] * gelu'(x[i]) in the sigmoid form of {@link #geluTanh}: with s = sigmoid(z),
+     * z = 2 sqrt(2/pi) (x + 0.044715 x^3), gelu' = s + x s (1 - s) 2 sqrt(2/pi) (1 + 3 * 0.044715 x^2),
+     * which equals the tanh form (1 + t)/2 + x/2 (1 - t^2) c (1 + 3 * 0.044715 x^2). dx may alias x or dy.
+     */
+    public static void geluTanhBackward(float[] x, float[] dy, float[] dx, int n) {
+        float twoC = 2f * SQRT_2_OVER_PI;
+        int i = 0;
+        for (int upper = F.loopBound(n); i < upper; i += F.length()) {
+            FloatVector v = FloatVector.fromArray(F, x, i);
+            FloatVector v2 = v.mul(v);
+            FloatVector z = v2.mul(GELU_CUBIC).mul(v).add(v).mul(-twoC);
+            FloatVector s = FloatVector.broadcast(F, 1f).div(VectorExp.exp(z).add(1f));
+            FloatVector slope = v2.mul(3f * GELU_CUBIC * twoC).add(twoC).mul(v).mul(s.neg().add(1f)).add(1f).mul(s);
+            slope.mul(FloatVector.fromArray(F, dy, i)).intoArray(dx, i);
+        }
+        for (; i < n; i++) {
+            float v = x[i], v2 = v * v;
+            float s = 1f / (1f + (float) Math.exp(-twoC * (v + GELU_CUBIC * v2 * v)));
+            dx[i] = (1f + v * (1f - s) * (twoC + 3f * GELU_CUBIC * twoC * v2)) * s * dy[i];
+        }
+    }
+
     public static void relu(float[] x, float[] out, int n) {
         int i = 0;
         for (int upper = F.loopBound(n); i < upper; i += F.length()) {

@@ -1,165 +1,161 @@
 package dev.hone.cpu.kernels;
 
 import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.IntVector;
+import jdk.incubator.vector.VectorMask;
+import jdk.incubator.vector.VectorOperators;
 import jdk.incubator.vector.VectorSpecies;
 
 /**
- * Inner loops of tiled attention (FlashAttention, Dao et al. 2022) on F32 working arrays holding
- * head vectors of length d back to back: a tile of scores q·k, the exponentials of one score row
- * with its running maximum subtracted (online softmax), and weighted sums of head vectors
- * ({@link #weightedRowSum}: P·V, dS·K, P^T·dout, dS^T·Q). The executors in {@code dev.hone.cpu} own
- * the masking and the running max/sum bookkeeping.
+ * Element-wise steps of tiled attention (FlashAttention, Dao et al. 2022; FlashAttention-2, Dao 2023) on
+ * query-lane tiles: a tile holds one row per key and {@link AttentionProducts#QUERY_BLOCK} queries along
+ * the lanes (element [c][r] at {@code c * QUERY_BLOCK + r}), so every per-query quantity (running max,
+ * running sum, log-sum-exp, delta) is a vector and the online softmax needs no horizontal reductions.
+ * Here: masking, the online-softmax update of the forward pass, the probability and score-gradient
+ * tiles of the backward pass, the gathers that transpose row-major head vectors into query-lane tiles,
+ * and per-query dot products of two such tiles. The products of
+ * tiles are {@link AttentionProducts}; the executors in {@code dev.hone.cpu} own which rows are masked.
+ * Exponentials go through {@link ShiftedExp}, so every JIT tier gives the same bits.
  */
 public final class Attention {
     private Attention() { }
 
     private static final VectorSpecies<Float> F = FloatVector.SPECIES_PREFERRED;
-    /** Narrower species for head vectors shorter than one preferred vector (constants, so C2 intrinsifies them). */
-    private static final VectorSpecies<Float> F256 = FloatVector.SPECIES_256, F128 = FloatVector.SPECIES_128;
+    private static final VectorSpecies<Integer> I = VectorSpecies.of(int.class, F.vectorShape());
+    private static final int LANES = F.length(), BLOCK = AttentionProducts.QUERY_BLOCK;
+    private static final float NEGATIVE_INFINITY = Float.NEGATIVE_INFINITY;
 
     /**
-     * out[c] = scale * (q[qOff..qOff+d) · key c) for c < keys, with the key tile stored transposed
-     * ({@code kT[j * width + kOff + c]} is element j of key c), so each of the d steps is one broadcast
-     * multiply-add across keys and no horizontal reduction is needed.
+     * tile[j * BLOCK + r] = scale * rows[r * width + j] for j < n and r < BLOCK: a block of head vectors
+     * (row-major, {@code width} floats apart) transposed into a query-lane tile, one gather per vector.
+     * The rows array holds at least BLOCK rows.
      */
-    public static void scores(float[] q, int qOff, float[] kT, int kOff, int width, int keys, int d, float scale, float[] out) {
-        int lanes = F.length(), c = 0;
-        for (; c + 4 * lanes <= keys; c += 4 * lanes) scoreBlock4(q, qOff, kT, kOff + c, width, d, scale, out, c);
-        for (; c + lanes <= keys; c += lanes) scoreBlock1(q, qOff, kT, kOff + c, width, d, scale, out, c);
-        for (; c < keys; c++) out[c] = scale * scoreScalar(q, qOff, kT, kOff + c, width, d);
-    }
-
-    /** Four vectors of keys at once: four independent FMA chains hide the FMA latency. */
-    private static void scoreBlock4(float[] q, int qOff, float[] kT, int at, int width, int d, float scale, float[] out, int c) {
-        int lanes = F.length();
-        FloatVector a0 = FloatVector.zero(F), a1 = a0, a2 = a0, a3 = a0;
-        for (int j = 0, base = at; j < d; j++, base += width) {
-            FloatVector qj = FloatVector.broadcast(F, q[qOff + j]);
-            a0 = FloatVector.fromArray(F, kT, base).fma(qj, a0);
-            a1 = FloatVector.fromArray(F, kT, base + lanes).fma(qj, a1);
-            a2 = FloatVector.fromArray(F, kT, base + 2 * lanes).fma(qj, a2);
-            a3 = FloatVector.fromArray(F, kT, base + 3 * lanes).fma(qj, a3);
+    public static void transpose(float[] rows, int width, int n, float scale, float[] tile) {
+        int[] offsets = new int[BLOCK];
+        for (int r = 0; r < BLOCK; r++) offsets[r] = r * width;
+        for (int j = 0; j < n; j++) {
+            for (int v = 0; v < BLOCK; v += LANES) {
+                FloatVector.fromArray(F, rows, j, offsets, v).mul(scale).intoArray(tile, j * BLOCK + v);
+            }
         }
-        a0.mul(scale).intoArray(out, c);
-        a1.mul(scale).intoArray(out, c + lanes);
-        a2.mul(scale).intoArray(out, c + 2 * lanes);
-        a3.mul(scale).intoArray(out, c + 3 * lanes);
     }
 
-    private static void scoreBlock1(float[] q, int qOff, float[] kT, int at, int width, int d, float scale, float[] out, int c) {
-        FloatVector acc = FloatVector.zero(F);
-        for (int j = 0, base = at; j < d; j++, base += width) {
-            acc = FloatVector.fromArray(F, kT, base).fma(FloatVector.broadcast(F, q[qOff + j]), acc);
+    /** out[r] = sum over j < n of a[j][r] * b[j][r] for r < BLOCK: per-query dot products of two query-lane tiles. */
+    public static void columnDots(float[] a, float[] b, int n, float[] out) {
+        for (int v = 0; v < BLOCK; v += LANES) {
+            FloatVector acc = FloatVector.zero(F);
+            for (int j = 0, at = v; j < n; j++, at += BLOCK) {
+                acc = FloatVector.fromArray(F, a, at).fma(FloatVector.fromArray(F, b, at), acc);
+            }
+            acc.intoArray(out, v);
         }
-        acc.mul(scale).intoArray(out, c);
     }
 
-    private static float scoreScalar(float[] q, int qOff, float[] kT, int at, int width, int d) {
-        float sum = 0;
-        for (int j = 0; j < d; j++) sum += q[qOff + j] * kT[at + j * width];
-        return sum;
+    /** Sets the whole of tile row c to -inf (a key no query of the block may see). */
+    public static void maskRow(float[] tile, int c) {
+        java.util.Arrays.fill(tile, c * BLOCK, (c + 1) * BLOCK, NEGATIVE_INFINITY);
     }
 
-    /** Stores row {@code row[0..d)} as column c of a transposed tile of the given width. */
-    public static void storeColumn(float[] row, int d, float[] tile, int width, int c) {
-        for (int j = 0; j < d; j++) tile[j * width + c] = row[j];
-    }
-
-    /** s[i] = exp(s[i] - shift) for i < n (masked entries hold -inf and become 0); returns their sum. */
-    public static float expShiftInPlace(float[] s, int n, float shift) {
-        FloatVector acc = FloatVector.zero(F);
-        int i = 0;
-        for (int upper = F.loopBound(n); i < upper; i += F.length()) {
-            FloatVector e = VectorExp.exp(FloatVector.fromArray(F, s, i).sub(shift));
-            e.intoArray(s, i);
-            acc = acc.add(e);
+    /** Sets lanes [0, firstVisible) of tile row c to -inf (the causal mask: earlier queries cannot see key c). */
+    public static void maskBefore(float[] tile, int c, int firstVisible) {
+        for (int v = 0; v < BLOCK; v += LANES) {
+            VectorMask<Float> hidden = VectorMask.fromLong(F, lowBits(firstVisible - v));
+            FloatVector.fromArray(F, tile, c * BLOCK + v).blend(NEGATIVE_INFINITY, hidden).intoArray(tile, c * BLOCK + v);
         }
-        float sum = LaneSum.of(acc);
-        for (; i < n; i++) {
-            s[i] = (float) Math.exp(s[i] - shift);
-            sum += s[i];
-        }
-        return sum;
     }
 
-    /** dp[c] = p[c] * (dp[c] - delta) * scale: the score gradient dS of attention's backward pass. */
-    public static void scoreGrad(float[] p, float[] dp, float delta, float scale, int n) {
-        int i = 0;
-        for (int upper = F.loopBound(n); i < upper; i += F.length()) {
-            FloatVector.fromArray(F, dp, i).sub(delta).mul(FloatVector.fromArray(F, p, i)).mul(scale).intoArray(dp, i);
+    /** The lowest n bits set (none for n <= 0, all lanes for n >= LANES). */
+    private static long lowBits(int n) {
+        return n <= 0 ? 0 : n >= LANES ? -1L >>> (64 - LANES) : (1L << n) - 1;
+    }
+
+    /** Sets to -inf the lanes r of tile row c whose query segment querySegments[r] differs from keySegment. */
+    public static void maskSegments(float[] tile, int c, int[] querySegments, int keySegment) {
+        for (int v = 0; v < BLOCK; v += LANES) {
+            VectorMask<Float> other = IntVector.fromArray(I, querySegments, v).compare(VectorOperators.NE, keySegment).cast(F);
+            FloatVector.fromArray(F, tile, c * BLOCK + v).blend(NEGATIVE_INFINITY, other).intoArray(tile, c * BLOCK + v);
         }
-        for (; i < n; i++) dp[i] = p[i] * (dp[i] - delta) * scale;
     }
 
     /**
-     * out[outOff + j] += sum over c < n of w[wOff + c] * rows[rowOff + c * d + j], for j < d: a probability-
-     * or gradient-weighted sum of n head vectors. Blocks of four vectors of out stay in registers for
-     * the whole sum over c (four independent FMA chains); entries with weight 0 still cost an FMA.
+     * Online softmax over the first {@code rows} rows (a multiple of 4) of a score tile: per query lane,
+     * newMax = max(max, tile max), correction = exp(max - newMax), tile = exp(tile - newMax) in place,
+     * sum = sum * correction + column sum of the tile, max = newMax. A lane that has seen only -inf keeps
+     * max -inf and sum 0 and gets correction 0 and probabilities 0.
      */
-    public static void weightedRowSum(float[] w, int wOff, int n, float[] rows, int rowOff, int d, float[] out, int outOff) {
-        int lanes = F.length(), j = 0;
-        for (; j + 4 * lanes <= d; j += 4 * lanes) weightedBlock4(w, wOff, n, rows, rowOff + j, d, out, outOff + j);
-        for (; j + lanes <= d; j += lanes) weightedBlock1(w, wOff, n, rows, rowOff + j, d, out, outOff + j);
-        if (j < d) weightedTail(w, wOff, n, rows, rowOff, d, out, outOff, j);
+    public static void onlineSoftmax(float[] tile, int rows, float[] max, float[] sum, float[] correction) {
+        for (int v = 0; v < BLOCK; v += LANES) onlineSoftmaxLanes(tile, rows, v, max, sum, correction);
+    }
+
+    private static void onlineSoftmaxLanes(float[] tile, int rows, int v, float[] max, float[] sum, float[] correction) {
+        FloatVector old = FloatVector.fromArray(F, max, v), newMax = old.max(columnMax(tile, rows, v));
+        FloatVector factor = ShiftedExp.exp(old.sub(finite(newMax)));
+        FloatVector.fromArray(F, sum, v).mul(factor).intoArray(sum, v);
+        newMax.intoArray(max, v);
+        factor.intoArray(correction, v);
+        expShiftColumn(tile, rows, v, max, sum);
+    }
+
+    /** Max over rows c < rows (a multiple of 4) of tile[c][v..v+LANES), in four independent chains. */
+    private static FloatVector columnMax(float[] tile, int rows, int v) {
+        FloatVector m0 = FloatVector.broadcast(F, NEGATIVE_INFINITY), m1 = m0, m2 = m0, m3 = m0;
+        for (int c = 0, at = v; c < rows; c += 4, at += 4 * BLOCK) {
+            m0 = m0.max(FloatVector.fromArray(F, tile, at));
+            m1 = m1.max(FloatVector.fromArray(F, tile, at + BLOCK));
+            m2 = m2.max(FloatVector.fromArray(F, tile, at + 2 * BLOCK));
+            m3 = m3.max(FloatVector.fromArray(F, tile, at + 3 * BLOCK));
+        }
+        return m0.max(m1).max(m2.max(m3));
+    }
+
+    /** x with -inf lanes replaced by 0 (the shift of a lane that has seen no key). */
+    private static FloatVector finite(FloatVector x) {
+        return x.blend(0f, x.compare(VectorOperators.EQ, NEGATIVE_INFINITY));
     }
 
     /**
-     * Columns [j, d) that are narrower than one preferred vector (stories260K's heads have d = 8): half
-     * and quarter vectors, then scalars. A method of its own so the common full-width path above stays
-     * small enough for C2 to intrinsify every vector op in it.
+     * tile[c][v..v+LANES) = exp(tile - shift) for c < rows (even), two rows per step, with shift =
+     * shifts[v..v+LANES) and -inf read as 0; adds the column sums to sums[v..v+LANES). Vectors cross no
+     * call boundary (a call C2 does not inline would box them).
      */
-    private static void weightedTail(float[] w, int wOff, int n, float[] rows, int rowOff, int d, float[] out, int outOff, int j) {
-        for (; j + 8 <= d; j += 8) weighted256(w, wOff, n, rows, rowOff + j, d, out, outOff + j);
-        for (; j + 4 <= d; j += 4) weighted128(w, wOff, n, rows, rowOff + j, d, out, outOff + j);
-        for (; j < d; j++) out[outOff + j] += weightedScalar(w, wOff, n, rows, rowOff + j, d);
-    }
-
-    /** {@link #weightedBlock1} on 8 lanes. */
-    private static void weighted256(float[] w, int wOff, int n, float[] rows, int at, int d, float[] out, int o) {
-        FloatVector acc = FloatVector.fromArray(F256, out, o);
-        for (int c = 0, base = at; c < n; c++, base += d) {
-            acc = FloatVector.fromArray(F256, rows, base).fma(FloatVector.broadcast(F256, w[wOff + c]), acc);
+    private static void expShiftColumn(float[] tile, int rows, int v, float[] shifts, float[] sums) {
+        FloatVector shift = finite(FloatVector.fromArray(F, shifts, v)), even = FloatVector.zero(F), odd = even;
+        for (int c = 0, at = v; c < rows; c += 2, at += 2 * BLOCK) {
+            FloatVector e0 = ShiftedExp.exp(FloatVector.fromArray(F, tile, at).sub(shift));
+            FloatVector e1 = ShiftedExp.exp(FloatVector.fromArray(F, tile, at + BLOCK).sub(shift));
+            e0.intoArray(tile, at);
+            e1.intoArray(tile, at + BLOCK);
+            even = even.add(e0);
+            odd = odd.add(e1);
         }
-        acc.intoArray(out, o);
+        FloatVector.fromArray(F, sums, v).add(even.add(odd)).intoArray(sums, v);
     }
 
-    /** {@link #weightedBlock1} on 4 lanes. */
-    private static void weighted128(float[] w, int wOff, int n, float[] rows, int at, int d, float[] out, int o) {
-        FloatVector acc = FloatVector.fromArray(F128, out, o);
-        for (int c = 0, base = at; c < n; c++, base += d) {
-            acc = FloatVector.fromArray(F128, rows, base).fma(FloatVector.broadcast(F128, w[wOff + c]), acc);
+    /**
+     * tile = exp(tile - lse) for the first {@code rows} rows, lse per query lane: the probabilities of the
+     * backward pass, recomputed from the forward's log-sum-exp. Callers pass +inf for a query that sees
+     * no key, so its probabilities are 0.
+     */
+    public static void probabilities(float[] tile, int rows, float[] lse) {
+        for (int v = 0; v < BLOCK; v += LANES) expColumn(tile, rows, v, lse);
+    }
+
+    private static void expColumn(float[] tile, int rows, int v, float[] shifts) {
+        FloatVector shift = FloatVector.fromArray(F, shifts, v);
+        for (int c = 0, at = v; c < rows; c++, at += BLOCK) {
+            ShiftedExp.exp(FloatVector.fromArray(F, tile, at).sub(shift)).intoArray(tile, at);
         }
-        acc.intoArray(out, o);
     }
 
-    private static void weightedBlock4(float[] w, int wOff, int n, float[] rows, int at, int d, float[] out, int o) {
-        int lanes = F.length();
-        FloatVector a0 = FloatVector.fromArray(F, out, o), a1 = FloatVector.fromArray(F, out, o + lanes);
-        FloatVector a2 = FloatVector.fromArray(F, out, o + 2 * lanes), a3 = FloatVector.fromArray(F, out, o + 3 * lanes);
-        for (int c = 0, base = at; c < n; c++, base += d) {
-            FloatVector wc = FloatVector.broadcast(F, w[wOff + c]);
-            a0 = FloatVector.fromArray(F, rows, base).fma(wc, a0);
-            a1 = FloatVector.fromArray(F, rows, base + lanes).fma(wc, a1);
-            a2 = FloatVector.fromArray(F, rows, base + 2 * lanes).fma(wc, a2);
-            a3 = FloatVector.fromArray(F, rows, base + 3 * lanes).fma(wc, a3);
+    /** dp = p * (dp - delta) * scale for the first {@code rows} rows, delta per query lane: the score gradient dS. */
+    public static void scoreGrads(float[] p, float[] dp, int rows, float[] delta, float scale) {
+        for (int v = 0; v < BLOCK; v += LANES) scoreGradColumn(p, dp, rows, v, delta, scale);
+    }
+
+    private static void scoreGradColumn(float[] p, float[] dp, int rows, int v, float[] deltas, float scale) {
+        FloatVector delta = FloatVector.fromArray(F, deltas, v);
+        for (int c = 0, at = v; c < rows; c++, at += BLOCK) {
+            FloatVector.fromArray(F, dp, at).sub(delta).mul(FloatVector.fromArray(F, p, at)).mul(scale).intoArray(dp, at);
         }
-        a0.intoArray(out, o);
-        a1.intoArray(out, o + lanes);
-        a2.intoArray(out, o + 2 * lanes);
-        a3.intoArray(out, o + 3 * lanes);
-    }
-
-    private static void weightedBlock1(float[] w, int wOff, int n, float[] rows, int at, int d, float[] out, int o) {
-        FloatVector acc = FloatVector.fromArray(F, out, o);
-        for (int c = 0, base = at; c < n; c++, base += d) {
-            acc = FloatVector.fromArray(F, rows, base).fma(FloatVector.broadcast(F, w[wOff + c]), acc);
-        }
-        acc.intoArray(out, o);
-    }
-
-    private static float weightedScalar(float[] w, int wOff, int n, float[] rows, int at, int d) {
-        float sum = 0;
-        for (int c = 0; c < n; c++) sum += w[wOff + c] * rows[at + c * d];
-        return sum;
     }
 }

@@ -112,7 +112,7 @@ public final class CompositeFusedOps implements FusedOps {
         return Ops.where(skip, Ops.scalarLike(targets, 0), targets.unsqueeze(1));
     }
 
-    // ---------------------------------------------------------------- RMSNorm, SwiGLU
+    // ---------------------------------------------------------------- RMSNorm, LayerNorm, GELU, SwiGLU
 
     @Override
     public void rmsNorm(Tensor x, Tensor weight, float eps, Tensor y, Tensor rstd) {
@@ -139,6 +139,58 @@ public final class CompositeFusedOps implements FusedOps {
                 Tensor part = Ops.sumTo(Ops.mul(g, xhat), weight.shape());
                 store(Ops.add(compute(dweightAccumulate, type), part), dweightAccumulate);
             }
+        }
+    }
+
+    @Override
+    public void layerNorm(Tensor x, Tensor weight, Tensor bias, float eps, Tensor y, Tensor mean, Tensor rstd) {
+        try (Scope ignored = Scope.open()) {
+            DType type = computeType(x);
+            Tensor z = compute(x, type);
+            Tensor rowMean = Ops.mean(z, true, -1);                                           // [..., 1]
+            Tensor centred = Ops.sub(z, rowMean);
+            Tensor inverseStd = Ops.rsqrt(Ops.add(Ops.mean(Ops.square(centred), true, -1), eps)); // [..., 1]
+            Tensor scaled = Ops.mul(Ops.mul(centred, inverseStd), compute(weight, type));
+            store(Ops.add(scaled, compute(bias, type)), y);
+            store(rowMean, mean);
+            store(inverseStd, rstd);
+        }
+    }
+
+    @Override
+    public void layerNormBackward(Tensor x, Tensor weight, Tensor mean, Tensor rstd, Tensor dy, Tensor dx,
+                                  Tensor dweightAccumulate, Tensor dbiasAccumulate) {
+        try (Scope ignored = Scope.open()) {
+            DType type = computeType(x);
+            Tensor z = compute(x, type), g = compute(dy, type);
+            Tensor inverseStd = compute(rstd, type).reshape(withLast(x, 1));                // [..., 1]
+            Tensor xhat = Ops.mul(Ops.sub(z, compute(mean, type).reshape(withLast(x, 1))), inverseStd);
+            Tensor gw = Ops.mul(g, compute(weight, type));
+            Tensor meanGw = Ops.mean(gw, true, -1), meanDot = Ops.mean(Ops.mul(gw, xhat), true, -1);
+            store(Ops.mul(inverseStd, Ops.sub(Ops.sub(gw, meanGw), Ops.mul(xhat, meanDot))), dx);
+            if (dweightAccumulate != null) {
+                Tensor part = Ops.sumTo(Ops.mul(g, xhat), weight.shape());
+                store(Ops.add(compute(dweightAccumulate, type), part), dweightAccumulate);
+            }
+            if (dbiasAccumulate != null) {
+                store(Ops.add(compute(dbiasAccumulate, type), Ops.sumTo(g, weight.shape())), dbiasAccumulate);
+            }
+        }
+    }
+
+    /** gelu'(x) = (1 + t)/2 + x/2 (1 - t^2) c (1 + 3 * 0.044715 x^2), t = tanh(c (x + 0.044715 x^3)). */
+    @Override
+    public void geluTanhBackward(Tensor x, Tensor dy, Tensor dx) {
+        try (Scope ignored = Scope.open()) {
+            DType type = computeType(x);
+            double c = Math.sqrt(2 / Math.PI);
+            Tensor z = compute(x, type), z2 = Ops.square(z);
+            Tensor t = Ops.tanh(Ops.mul(Ops.mul(z, Ops.add(Ops.mul(z2, 0.044715), 1.0)), c));
+            Tensor first = Ops.mul(Ops.add(t, 1.0), 0.5);
+            Tensor sech2 = Ops.add(Ops.neg(Ops.square(t)), 1.0);
+            Tensor du = Ops.mul(Ops.add(Ops.mul(z2, 3 * 0.044715), 1.0), c);
+            Tensor second = Ops.mul(Ops.mul(Ops.mul(z, sech2), du), 0.5);
+            store(Ops.mul(compute(dy, type), Ops.add(first, second)), dx);
         }
     }
 

@@ -309,6 +309,19 @@ public final class ReferenceBackend implements Backend, FusedOps {
         ReferenceRowKernels.rmsNormBackward(x, weight, rstd, dy, dx, dweightAccumulate);
     }
 
+    @Override
+    public void layerNorm(Tensor x, Tensor weight, Tensor bias, float eps, Tensor y, Tensor mean, Tensor rstd) {
+        ReferenceRowKernels.layerNorm(x, weight, bias, eps, y, mean, rstd);
+    }
+
+    @Override
+    public void layerNormBackward(Tensor x, Tensor weight, Tensor mean, Tensor rstd, Tensor dy, Tensor dx,
+                                  Tensor dweightAccumulate, Tensor dbiasAccumulate) {
+        ReferenceRowKernels.layerNormBackward(x, weight, mean, rstd, dy, dx, dweightAccumulate, dbiasAccumulate);
+    }
+
+    @Override public void geluTanhBackward(Tensor x, Tensor dy, Tensor dx) { ReferenceRowKernels.geluTanhBackward(x, dy, dx); }
+
     @Override public void swiglu(Tensor gate, Tensor up, Tensor y) { ReferenceRowKernels.swiglu(gate, up, y); }
 
     @Override

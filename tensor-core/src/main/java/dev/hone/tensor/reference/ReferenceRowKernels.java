@@ -5,7 +5,8 @@ import dev.hone.tensor.spi.RopeStyle;
 
 /**
  * Direct double-precision loops for the row-wise fused ops of {@link dev.hone.tensor.spi.FusedOps}:
- * softmax, log-softmax, cross-entropy, RMSNorm (Zhang and Sennrich 2019), SwiGLU (Shazeer 2020),
+ * softmax, log-softmax, cross-entropy, RMSNorm (Zhang and Sennrich 2019), LayerNorm (Ba et al. 2016),
+ * the tanh-GELU derivative (Hendrycks and Gimpel 2016), SwiGLU (Shazeer 2020),
  * rotary embeddings (Su et al. 2021, RoFormer) and AdamW (Loshchilov and Hutter 2019). A "row" is
  * the last axis; operands are read whole in row-major order, so any strides work.
  */
@@ -132,6 +133,65 @@ final class ReferenceRowKernels {
         }
         HostValues.store(dx, result);
         if (dw != null) HostValues.store(dweightAccumulate, dw);
+    }
+
+    static void layerNorm(Tensor x, Tensor weight, Tensor bias, float eps, Tensor y, Tensor mean, Tensor rstd) {
+        int d = rowLength(x), n = rows(x);
+        double[] v = HostValues.doubles(x), w = HostValues.doubles(weight), b = HostValues.doubles(bias);
+        double[] rowMean = new double[n], inverseStd = new double[n];
+        for (int r = 0; r < n; r++) {
+            double sum = 0, sumSquares = 0;
+            for (int i = 0; i < d; i++) sum += v[r * d + i];
+            rowMean[r] = sum / d;
+            for (int i = 0; i < d; i++) sumSquares += (v[r * d + i] - rowMean[r]) * (v[r * d + i] - rowMean[r]);
+            inverseStd[r] = 1.0 / Math.sqrt(sumSquares / d + eps);
+            for (int i = 0; i < d; i++) v[r * d + i] = (v[r * d + i] - rowMean[r]) * inverseStd[r] * w[i] + b[i];
+        }
+        HostValues.store(y, v);
+        HostValues.store(mean, rowMean);
+        HostValues.store(rstd, inverseStd);
+    }
+
+    /**
+     * With xhat = (x - mean) * rstd and g = dy * w: dx = rstd * (g - mean(g) - xhat * mean(g * xhat));
+     * dw += sum over rows of dy * xhat; db += sum over rows of dy.
+     */
+    static void layerNormBackward(Tensor x, Tensor weight, Tensor mean, Tensor rstd, Tensor dy, Tensor dx,
+                                  Tensor dweightAccumulate, Tensor dbiasAccumulate) {
+        int d = rowLength(x), n = rows(x);
+        double[] v = HostValues.doubles(x), w = HostValues.doubles(weight), m = HostValues.doubles(mean);
+        double[] s = HostValues.doubles(rstd), g = HostValues.doubles(dy);
+        double[] result = new double[v.length];
+        double[] dw = dweightAccumulate == null ? null : HostValues.doubles(dweightAccumulate);
+        double[] db = dbiasAccumulate == null ? null : HostValues.doubles(dbiasAccumulate);
+        for (int r = 0; r < n; r++) {
+            double sumG = 0, dot = 0;
+            for (int i = 0; i < d; i++) {
+                sumG += g[r * d + i] * w[i];
+                dot += g[r * d + i] * w[i] * (v[r * d + i] - m[r]) * s[r];
+            }
+            for (int i = 0; i < d; i++) {
+                double xhat = (v[r * d + i] - m[r]) * s[r];
+                result[r * d + i] = s[r] * (g[r * d + i] * w[i] - sumG / d - xhat * dot / d);
+                if (dw != null) dw[i] += g[r * d + i] * xhat;
+                if (db != null) db[i] += g[r * d + i];
+            }
+        }
+        HostValues.store(dx, result);
+        if (dw != null) HostValues.store(dweightAccumulate, dw);
+        if (db != null) HostValues.store(dbiasAccumulate, db);
+    }
+
+    /** dx = dy * ((1 + t)/2 + x/2 (1 - t^2) c (1 + 3 * 0.044715 x^2)), t = tanh(c (x + 0.044715 x^3)), c = sqrt(2/pi). */
+    static void geluTanhBackward(Tensor x, Tensor dy, Tensor dx) {
+        double[] v = HostValues.doubles(x), g = HostValues.doubles(dy);
+        double c = Math.sqrt(2 / Math.PI);
+        for (int i = 0; i < v.length; i++) {
+            double t = Math.tanh(c * (v[i] + 0.044715 * v[i] * v[i] * v[i]));
+            double slope = 0.5 * (1 + t) + 0.5 * v[i] * (1 - t * t) * c * (1 + 3 * 0.044715 * v[i] * v[i]);
+            v[i] = g[i] * slope;
+        }
+        HostValues.store(dx, v);
     }
 
     static void swiglu(Tensor gate, Tensor up, Tensor y) {

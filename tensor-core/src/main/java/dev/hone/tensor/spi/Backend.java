@@ -62,6 +62,18 @@ public interface Backend extends AutoCloseable {
      */
     void matmul(Tensor a, Tensor b, Tensor out, float alpha, float beta);
 
+    /**
+     * out = alpha1 * a1 @ b1 + alpha2 * a2 @ b2 + beta * out for matrices a1 [M, K1], b1 [K1, N], a2 [M, K2],
+     * b2 [K2, N] and out [M, N] (F32 or the inputs' dtype), under the same rules as {@link #matmul}. Backends
+     * that can fold the second product into the first one's pass over out override this: a LoRA layer's
+     * y = x·Wᵀ + s·(x·Aᵀ)·Bᵀ and its dx = g·W + s·(g·B)·A then merge each tile of out once. The default is
+     * two calls of {@link #matmul}.
+     */
+    default void matmulSum(Tensor a1, Tensor b1, float alpha1, Tensor a2, Tensor b2, float alpha2, Tensor out, float beta) {
+        matmul(a1, b1, out, alpha1, beta);
+        matmul(a2, b2, out, alpha2, 1f);
+    }
+
     /** out = x converted to out's dtype (round to nearest even for narrowing floats, truncation toward 0 for float to int). */
     void cast(Tensor x, Tensor out);
 

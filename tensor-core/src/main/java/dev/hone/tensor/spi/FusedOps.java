@@ -1,12 +1,14 @@
 package dev.hone.tensor.spi;
 
 import dev.hone.tensor.Tensor;
+import dev.hone.tensor.ops.CompositeFusedOps;
 
 /**
  * Optional fused kernels, forward and backward side by side. All operate on the last axis unless said
  * otherwise, take F32 or BF16 activations (F64 on the reference backend) and compute in F32 or wider.
  * Output tensors are preallocated by the caller. Gradient outputs named {@code d*Accumulate} are added
- * into (+=), all other outputs are overwritten.
+ * into (+=), all other outputs are overwritten. Methods with a default body (GELU backward, LayerNorm)
+ * fall back to {@link CompositeFusedOps}, so a backend that has no kernel for them stays complete.
  */
 public interface FusedOps {
 
@@ -36,6 +38,33 @@ public interface FusedOps {
 
     /** dx (overwritten); dweightAccumulate (+=, may be null when the weight is frozen). */
     void rmsNormBackward(Tensor x, Tensor weight, Tensor rstd, Tensor dy, Tensor dx, Tensor dweightAccumulate);
+
+    /**
+     * LayerNorm over the last axis (Ba, Kiros and Hinton 2016): y = (x - mean) * rstd * weight + bias with
+     * rstd = 1 / sqrt(var + eps), var the biased row variance. Saves mean [N] and rstd [N] (F32, F64 for
+     * F64 inputs) for backward.
+     */
+    default void layerNorm(Tensor x, Tensor weight, Tensor bias, float eps, Tensor y, Tensor mean, Tensor rstd) {
+        new CompositeFusedOps().layerNorm(x, weight, bias, eps, y, mean, rstd);
+    }
+
+    /**
+     * With xhat = (x - mean) * rstd and g = dy * weight: dx = rstd * (g - mean(g) - xhat * mean(g * xhat))
+     * (overwritten); dweightAccumulate += sum over rows of dy * xhat and dbiasAccumulate += sum of dy
+     * (either may be null when frozen).
+     */
+    default void layerNormBackward(Tensor x, Tensor weight, Tensor mean, Tensor rstd, Tensor dy, Tensor dx,
+                                   Tensor dweightAccumulate, Tensor dbiasAccumulate) {
+        new CompositeFusedOps().layerNormBackward(x, weight, mean, rstd, dy, dx, dweightAccumulate, dbiasAccumulate);
+    }
+
+    /**
+     * dx = dy * gelu'(x) for the tanh GELU gelu(x) = x/2 (1 + tanh(c (x + 0.044715 x^3))), c = sqrt(2/pi)
+     * (Hendrycks and Gimpel 2016); x, dy and dx share a shape (dx overwritten).
+     */
+    default void geluTanhBackward(Tensor x, Tensor dy, Tensor dx) {
+        new CompositeFusedOps().geluTanhBackward(x, dy, dx);
+    }
 
     /** y = silu(gate) * up (the SwiGLU MLP's gate). */
     void swiglu(Tensor gate, Tensor up, Tensor y);

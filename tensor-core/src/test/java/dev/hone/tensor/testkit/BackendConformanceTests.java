@@ -82,6 +82,9 @@ public abstract class BackendConformanceTests extends PrimitiveConformanceTests 
         cases.put("crossEntropyBackward", () -> crossEntropy(true));
         cases.put("rmsNorm", () -> rmsNorm(false));
         cases.put("rmsNormBackward", () -> rmsNorm(true));
+        cases.put("layerNorm", () -> layerNorm(false));
+        cases.put("layerNormBackward", () -> layerNorm(true));
+        cases.put("geluTanhBackward", this::geluTanhBackward);
         cases.put("swiglu", () -> swiglu(false));
         cases.put("swigluBackward", () -> swiglu(true));
         cases.put("rope", this::rope);
@@ -178,7 +181,7 @@ public abstract class BackendConformanceTests extends PrimitiveConformanceTests 
         }
     }
 
-    // ---------------------------------------------------------------- RMSNorm, SwiGLU
+    // ---------------------------------------------------------------- RMSNorm, LayerNorm, GELU, SwiGLU
 
     private void rmsNorm(boolean backward) {
         float eps = 1e-5f;
@@ -209,6 +212,59 @@ public abstract class BackendConformanceTests extends PrimitiveConformanceTests 
                     assertClose(what + " dx" + (frozen ? " (frozen weight)" : ""), dx, fusedTolerance(dtype));
                     if (!frozen) assertClose(what + " dweight (accumulated)", dweight, Tolerance.F32_FUSED);
                 }
+            }
+        }
+    }
+
+    private void layerNorm(boolean backward) {
+        float eps = 1e-5f;
+        long seed = 2350;
+        for (DType dtype : ACTIVATION_TYPES) {
+            for (int[] shape : ROW_SHAPES) {
+                int d = shape[shape.length - 1], n = rows(shape);
+                Pair x = uniform(dtype, shape, Variant.OFFSET, seed++, -1, 3);
+                Pair weight = uniform(dtype, new int[] {d}, seed++, 0.5, 1.5);
+                Pair bias = uniform(dtype, new int[] {d}, seed++, -1, 1);
+                Pair y = zeros(dtype, shape), mean = zeros(DType.F32, n), rstd = zeros(DType.F32, n);
+                String what = "layerNorm" + (backward ? "Backward " : " ") + dtype + " " + Arrays.toString(shape);
+                expectedOps().layerNorm(x.expected(), weight.expected(), bias.expected(), eps, y.expected(), mean.expected(), rstd.expected());
+                if (!backward) {
+                    actualOps(x).layerNorm(x.actual(), weight.actual(), bias.actual(), eps, y.actual(), mean.actual(), rstd.actual());
+                    assertClose(what + " y", y, fusedTolerance(dtype));
+                    assertClose(what + " mean", mean, Tolerance.F32_FUSED);
+                    assertClose(what + " rstd", rstd, Tolerance.F32_FUSED);
+                    continue;
+                }
+                Pair savedMean = pairOf(mean.expected()), savedRstd = pairOf(rstd.expected());
+                Pair dy = uniform(dtype, shape, Variant.TRANSPOSED, seed++, -1, 1);
+                for (boolean frozen : new boolean[] {false, true}) {
+                    Pair dx = zeros(dtype, shape);
+                    Pair dweight = frozen ? new Pair(null, null) : uniform(DType.F32, new int[] {d}, seed++, -1, 1);
+                    Pair dbias = frozen ? new Pair(null, null) : uniform(DType.F32, new int[] {d}, seed++, -1, 1);
+                    expectedOps().layerNormBackward(x.expected(), weight.expected(), savedMean.expected(), savedRstd.expected(),
+                            dy.expected(), dx.expected(), dweight.expected(), dbias.expected());
+                    actualOps(x).layerNormBackward(x.actual(), weight.actual(), savedMean.actual(), savedRstd.actual(),
+                            dy.actual(), dx.actual(), dweight.actual(), dbias.actual());
+                    assertClose(what + " dx" + (frozen ? " (frozen weight and bias)" : ""), dx, fusedTolerance(dtype));
+                    if (!frozen) {
+                        assertClose(what + " dweight (accumulated)", dweight, Tolerance.F32_FUSED);
+                        assertClose(what + " dbias (accumulated)", dbias, Tolerance.F32_FUSED);
+                    }
+                }
+            }
+        }
+    }
+
+    private void geluTanhBackward() {
+        long seed = 2380;
+        for (DType dtype : ACTIVATION_TYPES) {
+            for (int[] shape : ROW_SHAPES) {
+                Pair x = uniform(dtype, shape, Variant.TRANSPOSED, seed++, -6, 6);
+                Pair dy = uniform(dtype, shape, Variant.OFFSET, seed++, -1, 1);
+                Pair dx = zeros(dtype, shape);
+                expectedOps().geluTanhBackward(x.expected(), dy.expected(), dx.expected());
+                actualOps(x).geluTanhBackward(x.actual(), dy.actual(), dx.actual());
+                assertClose("geluTanhBackward " + dtype + " " + Arrays.toString(shape), dx, fusedTolerance(dtype));
             }
         }
     }

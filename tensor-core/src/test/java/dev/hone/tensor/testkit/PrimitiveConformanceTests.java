@@ -261,6 +261,39 @@ public abstract class PrimitiveConformanceTests extends ConformanceSupport {
         })));
     }
 
+    /**
+     * Two products summed into one output, shaped like a LoRA layer's y = x·Wᵀ + s·h·Bᵀ (wide depth plus
+     * depth 16, weights read transposed) and its dx = g·W + s·(g·B)·A, with odd sizes, beta 0 over NaN and
+     * beta 1; the expected side computes it as two matmuls (the SPI's default).
+     */
+    @TestFactory
+    Stream<DynamicTest> matmulSum() {
+        return FLOAT_TYPES.stream().map(dtype -> DynamicTest.dynamicTest("matmul sum of two products " + dtype, check(() -> {
+            int[][] mnk = {{37, 45, 70, 16}, {130, 67, 300, 5}, {9, 200, 33, 1}};
+            for (int[] s : mnk) {
+                int m = s[0], n = s[1], k1 = s[2], k2 = s[3];
+                Pair x = uniform(dtype, new int[] {m, k1}, Variant.OFFSET, 910, -1, 1);
+                Pair w = uniform(dtype, new int[] {k1, n}, Variant.TRANSPOSED, 911, -1, 1);
+                Pair h = uniform(dtype, new int[] {m, k2}, 912, -1, 1);
+                Pair b = uniform(dtype, new int[] {k2, n}, Variant.TRANSPOSED, 913, -1, 1);
+                String what = "[" + m + "x" + k1 + "]·[" + k1 + "x" + n + "] + [" + m + "x" + k2 + "]·[" + k2 + "x" + n + "]";
+                Tolerance tolerance = Tolerance.forOutput(dtype, Tolerance.matmulF32(k1 + k2));
+                Pair poisoned = new Pair(Ops.full(x.expected(), dtype, Shape.of(m, n), Double.NaN),
+                        Ops.full(x.actual(), dtype, Shape.of(m, n), Double.NaN));
+                matmulSumInto(x, w, h, b, poisoned, 0f);
+                assertClose(what + " beta 0 over NaN", poisoned, tolerance);
+                Pair out = uniform(DType.F32, new int[] {m, n}, 914, -1, 1);
+                matmulSumInto(x, w, h, b, out, 1f);
+                assertClose(what + " beta 1 into F32", out, Tolerance.forOutput(DType.F32, Tolerance.matmulF32(k1 + k2)));
+            }
+        })));
+    }
+
+    private static void matmulSumInto(Pair x, Pair w, Pair h, Pair b, Pair out, float beta) {
+        Ops.matmulSumInto(x.expected(), w.expected(), 1f, h.expected(), b.expected(), 0.75f, out.expected(), beta);
+        Ops.matmulSumInto(x.actual(), w.actual(), 1f, h.actual(), b.actual(), 0.75f, out.actual(), beta);
+    }
+
     private static void matmulInto(Pair a, Pair b, Pair out, float alpha, float beta) {
         Ops.matmulInto(a.expected(), b.expected(), out.expected(), alpha, beta);
         Ops.matmulInto(a.actual(), b.actual(), out.actual(), alpha, beta);
