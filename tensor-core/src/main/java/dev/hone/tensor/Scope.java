@@ -90,6 +90,20 @@ public final class Scope implements AutoCloseable {
         if (owned.remove(t.storage()) != null) t.storage().release();
     }
 
+    /**
+     * Releases {@code t}'s storage now if this scope or one enclosing it owns it (for long-lived tensors
+     * made in an outer scope, such as dense weights replaced by quantized ones); returns whether it did.
+     */
+    public boolean freeFromEnclosing(Tensor t) {
+        for (Scope s = this; s != null; s = s.parent) {
+            if (s.owned.remove(t.storage()) != null) {
+                t.storage().release();
+                return true;
+            }
+        }
+        return false;
+    }
+
     public int ownedCount() { return owned.size(); }
 
     @Override

@@ -4,6 +4,7 @@ import dev.hone.autograd.nn.Linear;
 import dev.hone.autograd.nn.LinearLayer;
 import dev.hone.autograd.nn.Module;
 import dev.hone.autograd.nn.ModuleList;
+import dev.hone.autograd.nn.Parameter;
 import dev.hone.cpu.CpuBackend;
 import dev.hone.quant.QuantSpec;
 import dev.hone.quant.QuantizedTensor;
@@ -96,6 +97,37 @@ class ModelQuantizerTest {
 
             assertThat(ModelQuantizer.quantizedWeights(stack)).hasSize(7 * LAYERS).containsKey("layers.2.down_proj.weight")
                     .doesNotContainKey("lm_head.weight");
+        }
+    }
+
+    /** A stack whose extra parameter "embed" shares the storage of layers.0.q_proj's weight (a tied weight). */
+    static final class TiedStack extends Module {
+        TiedStack() {
+            Stack stack = register("stack", new Stack(Head.LM_HEAD));
+            register(new Parameter("embed", ((Linear) stack.module("layers.0.q_proj")).weight().value()));
+        }
+    }
+
+    /**
+     * With {@code RELEASE} the replaced dense weights give their memory back at once (the scope that made
+     * them is enclosing, not current), while a layer kept dense and a weight tied to a remaining parameter
+     * stay usable.
+     */
+    @Test
+    void releasingFreesReplacedWeightsButNotTiedOrKeptOnes() {
+        try (Scope _ = Scope.open(cpu)) {
+            TiedStack model = new TiedStack();
+            Tensor down = ((Linear) model.module("stack.layers.2.down_proj")).weight().value();
+            Tensor head = ((Linear) model.module("stack.lm_head")).weight().value();
+            Tensor tied = ((Linear) model.module("stack.layers.0.q_proj")).weight().value();
+            try (Scope inner = Scope.open()) {
+                QuantizationReport report = ModelQuantizer.quantizeLinears(model, QuantSpec.qlora(), ModelQuantizer.DenseWeights.RELEASE);
+                assertThat(report.quantized()).contains("stack.layers.0.q_proj", "stack.layers.2.down_proj");
+            }
+            assertThat(down.storage().isReleased()).as("replaced down_proj weight").isTrue();
+            assertThat(head.storage().isReleased()).as("lm_head stays dense").isFalse();
+            assertThat(tied.storage().isReleased()).as("q_proj weight tied to 'embed'").isFalse();
+            assertThat(tied.toFloatArray()).hasSize(DIM * DIM);
         }
     }
 }

@@ -67,7 +67,7 @@ final class AdaptedModel {
             }
             case LORA -> new AdaptedModel(model, kind, LoraModel.apply(model, loraConfig, seed), Optional.empty());
             case QLORA -> {
-                QuantizationReport report = ModelQuantizer.quantizeLinears(model, quantSpec);
+                QuantizationReport report = ModelQuantizer.quantizeLinears(model, quantSpec, ModelQuantizer.DenseWeights.RELEASE);
                 yield new AdaptedModel(model, kind, LoraModel.apply(model, loraConfig, seed), Optional.of(report));
             }
         };
