@@ -154,6 +154,12 @@ public final class CpuBackend implements Backend, FusedOps {
     }
 
     @Override
+    public void matmulSum(Tensor a1, Tensor b1, float alpha1, Tensor a2, Tensor b2, float alpha2, Tensor out, float beta) {
+        if (vectorized(a1, b1, a2, b2, out) && matmuls.matmulSum(a1, b1, alpha1, a2, b2, alpha2, out, beta)) return;
+        Backend.super.matmulSum(a1, b1, alpha1, a2, b2, alpha2, out, beta);
+    }
+
+    @Override
     public void cast(Tensor x, Tensor out) {
         if (x.dtype() == out.dtype()) copies.copy(x, out);
         else if (vectorized(x, out)) elementwise.cast(x, out);

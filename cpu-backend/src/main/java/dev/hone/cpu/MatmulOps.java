@@ -1,6 +1,7 @@
 package dev.hone.cpu;
 
 import dev.hone.cpu.gemm.Gemm;
+import dev.hone.cpu.gemm.GemmTerm;
 import dev.hone.tensor.DType;
 import dev.hone.tensor.Layout;
 import dev.hone.tensor.Shape;
@@ -53,6 +54,26 @@ final class MatmulOps {
         } finally {
             if (temp != null) temp.release();
         }
+    }
+
+    /**
+     * out = alpha1 · a1·b1 + alpha2 · a2·b2 + beta · out in one pass over out ({@link Gemm#gemmSum}) for
+     * matrices with an F32 row-major out; returns false (nothing done) for other outputs, which the caller
+     * computes as two matmuls.
+     */
+    boolean matmulSum(Tensor a1, Tensor b1, float alpha1, Tensor a2, Tensor b2, float alpha2, Tensor out, float beta) {
+        if (out.rank() != 2 || out.dtype() != DType.F32 || (out.stride(-1) != 1 && out.dim(-1) != 1)) return false;
+        int m = out.dim(0), n = out.dim(1);
+        if ((long) m * n == 0) return true;
+        gemm.gemmSum(m, n, term(a1, b1, alpha1), term(a2, b2, alpha2), beta,
+                out.storage().segment(), out.layout().offset(), out.stride(0));
+        return true;
+    }
+
+    private static GemmTerm term(Tensor a, Tensor b, float alpha) {
+        return new GemmTerm(a.dim(1), alpha,
+                a.dtype(), a.storage().segment(), a.layout().offset(), a.stride(0), a.stride(1),
+                b.dtype(), b.storage().segment(), b.layout().offset(), b.stride(0), b.stride(1));
     }
 
     private void run(Tensor a, long aOff, Tensor b, long bOff, int m, int n, int k, float alpha, float beta,

@@ -4,6 +4,7 @@ import dev.hone.cpu.parallel.WorkerPool;
 import dev.hone.tensor.DType;
 
 import java.lang.foreign.MemorySegment;
+import java.util.List;
 import java.util.concurrent.ConcurrentLinkedQueue;
 
 import static dev.hone.cpu.gemm.MicroKernel.MR;
@@ -14,12 +15,14 @@ import static dev.hone.cpu.gemm.MicroKernel.NR;
  * accumulation and an F32 row-major C. A and B are arbitrary strided views (row-major, transposed or
  * general). Work is split over the {@link WorkerPool} by rectangles of C, along whichever of M or N has
  * more micro-tiles, so two threads get equal shares even for skinny shapes; a product with fewer than
- * {@link MicroKernel#NR} columns is computed as C^T = B^T·A^T so the wide vector side of the kernel is
+ * {@link #NARROW_COLUMNS} columns is computed as C^T = B^T·A^T so the wide vector side of the kernel is
  * not wasted on padding, except that up to {@link MicroKernel#LANES} columns with more rows use
  * {@link NarrowColumnsGemm} (one vector per row of C, B held in cache). Up to {@link SmallRowsGemm#MAX_ROWS}
  * rows (GEMV, decoding) stream B once without packing ({@link SmallRowsGemm}), up to
- * {@link FewRowsGemm#MAX_ROWS} rows with a row-major B stream it through an MR x NR tile
- * ({@link FewRowsGemm}); everything else is packed and cache-blocked ({@link BlockedGemm}). Work is
+ * {@link FewRowsGemm#MAX_ROWS} rows with a row-major B stream it through a
+ * {@link NarrowColumnsGemm#ROWS} x {@link FewRowsGemm#COLS} tile ({@link FewRowsGemm}); everything else is
+ * packed and cache-blocked ({@link BlockedGemm}). {@link #gemmSum} adds a second product term in the same
+ * pass over C (LoRA: base plus adapter product). Work is
  * always split into a fixed number of fixed ranges for a given shape and thread count, so results never
  * depend on timing.
  *
@@ -32,6 +35,8 @@ import static dev.hone.cpu.gemm.MicroKernel.NR;
 public final class Gemm {
     /** Below this many multiply-adds one thread does the whole product (waking a worker costs more). */
     private static final long PARALLEL_MIN_FMAS = 1L << 20;
+    /** Fewer columns than this (and more rows) are computed as C^T = B^T·A^T: two vectors of padding saved. */
+    private static final int NARROW_COLUMNS = 2 * MicroKernel.LANES;
 
     private final WorkerPool pool;
     /** Never started; asks whether a segment is confined to its owner thread (then the caller works alone). */
@@ -69,11 +74,52 @@ public final class Gemm {
         av.checkBounds(op, "A", m, k);
         bv.checkBounds(op, "B", k, n);
         BlockedGemm.Problem problem = new BlockedGemm.Problem(m, n, k, alpha, av, bv, beta, cv);
-        if (n < NR && m > n && !NarrowColumnsGemm.applies(problem)) {
+        if (n < NARROW_COLUMNS && m > n && !NarrowColumnsGemm.applies(problem)) {
             problem = new BlockedGemm.Problem(n, m, k, alpha, bv.transposed(), av.transposed(), beta, cv.transposed());
         }
         boolean shareable = a.isAccessibleBy(otherThread) && b.isAccessibleBy(otherThread) && c.isAccessibleBy(otherThread);
         run(problem, shareable ? pool.threads() : 1);
+    }
+
+    /**
+     * C = first.alpha * A1·B1 + second.alpha * A2·B2 + beta * C, with A1 [m x first.k], B1 [first.k x n],
+     * A2 [m x second.k], B2 [second.k x n] (strides and dtypes as in {@link #gemm}; C row-major F32). A LoRA
+     * layer's base product plus its adapter product (y = x·W^T + s·h·B^T, dx = g·W + s·(g·B)·A) in one pass
+     * over C: the second term's depth is appended to the first's depth loop, so each C tile is merged once
+     * per depth block and a small second depth (16) costs its multiply-adds but no extra pass over C.
+     * Shapes that {@link #gemm} sends to a special path (at most {@link FewRowsGemm#MAX_ROWS} rows, or
+     * fewer than two vectors of columns) are computed as gemm(first, beta) then gemm(second, beta = 1).
+     * Rounding: as gemm over the concatenated depth, so it differs from the two separate calls by F32
+     * rounding; results are deterministic for a given shape and thread count.
+     */
+    public void gemmSum(int m, int n, GemmTerm first, GemmTerm second, float beta, MemorySegment c, long cOff, long ldc) {
+        String op = "gemmSum [" + m + "x" + first.k() + "]·[" + first.k() + "x" + n + "] + [" + m + "x" + second.k()
+                + "]·[" + second.k() + "x" + n + "]";
+        if (m < 0 || n < 0) throw new IllegalArgumentException(op + ": negative dimension");
+        MatrixView cv = new MatrixView(DType.F32, c, cOff, ldc, 1);
+        cv.checkBounds(op, "C", m, n);
+        BlockedGemm.Term t1 = first.checkedTerm(op, "first", m, n), t2 = second.checkedTerm(op, "second", m, n);
+        if (m == 0 || n == 0) return;
+        boolean live1 = first.k() > 0 && first.alpha() != 0f, live2 = second.k() > 0 && second.alpha() != 0f;
+        // the shapes gemm would send to SmallRowsGemm, FewRowsGemm, NarrowColumnsGemm or compute transposed
+        boolean blocked = m > FewRowsGemm.MAX_ROWS && n >= NARROW_COLUMNS;
+        if (!live1 || !live2 || !blocked) {
+            first.multiplyInto(this, m, n, beta, c, cOff, ldc);
+            second.multiplyInto(this, m, n, 1f, c, cOff, ldc);
+            return;
+        }
+        boolean shareable = first.accessibleBy(otherThread) && second.accessibleBy(otherThread)
+                && c.isAccessibleBy(otherThread);
+        List<BlockedGemm.Term> terms = List.of(t1, t2);
+        long fmas = (long) m * n * (first.k() + second.k());
+        int tasks = !shareable || fmas < PARALLEL_MIN_FMAS ? 1
+                : Math.min(pool.threads(), Math.max((m + MR - 1) / MR, (n + NR - 1) / NR));
+        BlockedGemm.Scratch[] scratch = takeScratch();
+        try {
+            runBlocked(m, n, terms, beta, cv, tasks, scratch);
+        } finally {
+            idleScratch.offer(scratch);
+        }
     }
 
     private void run(BlockedGemm.Problem p, int threads) {
@@ -86,7 +132,7 @@ public final class Gemm {
             }
             if (NarrowColumnsGemm.applies(p)) {
                 float[] packedB = NarrowColumnsGemm.packB(p, scratch[0]);
-                int panels = (p.m() + MR - 1) / MR;
+                int panels = (p.m() + NarrowColumnsGemm.ROWS - 1) / NarrowColumnsGemm.ROWS;
                 pool.parallelFor(tasks, t -> NarrowColumnsGemm.run(p, packedB,
                         (int) ((long) panels * t / tasks), (int) ((long) panels * (t + 1) / tasks), scratch[t]));
                 return;
@@ -98,24 +144,33 @@ public final class Gemm {
                         (int) ((long) blocks * t / tasks), (int) ((long) blocks * (t + 1) / tasks), scratch[t]));
                 return;
             }
-            if (tasks == 1) {
-                BlockedGemm.run(p, 0, p.m(), 0, p.n(), scratch[0]);
-                return;
-            }
-            int unitsM = (p.m() + MR - 1) / MR, unitsN = (p.n() + NR - 1) / NR;
-            boolean splitN = unitsN >= unitsM;
-            int units = splitN ? unitsN : unitsM;
-            pool.parallelFor(tasks, t -> {
-                int u0 = (int) ((long) units * t / tasks), u1 = (int) ((long) units * (t + 1) / tasks);
-                if (splitN) {
-                    BlockedGemm.run(p, 0, p.m(), u0 * NR, Math.min(p.n(), u1 * NR), scratch[t]);
-                } else {
-                    BlockedGemm.run(p, u0 * MR, Math.min(p.m(), u1 * MR), 0, p.n(), scratch[t]);
-                }
-            });
+            runBlocked(p.m(), p.n(), p.terms(), p.beta(), p.c(), tasks, scratch);
         } finally {
             idleScratch.offer(scratch);
         }
+    }
+
+    /**
+     * The packed, cache-blocked path: tasks own fixed rectangles of C, split along whichever of M or N has
+     * more micro-tiles.
+     */
+    private void runBlocked(int m, int n, List<BlockedGemm.Term> terms, float beta, MatrixView c, int tasks,
+                            BlockedGemm.Scratch[] scratch) {
+        if (tasks == 1) {
+            BlockedGemm.run(terms, beta, c, 0, m, 0, n, scratch[0]);
+            return;
+        }
+        int unitsM = (m + MR - 1) / MR, unitsN = (n + NR - 1) / NR;
+        boolean splitN = unitsN >= unitsM;
+        int units = splitN ? unitsN : unitsM;
+        pool.parallelFor(tasks, t -> {
+            int u0 = (int) ((long) units * t / tasks), u1 = (int) ((long) units * (t + 1) / tasks);
+            if (splitN) {
+                BlockedGemm.run(terms, beta, c, 0, m, u0 * NR, Math.min(n, u1 * NR), scratch[t]);
+            } else {
+                BlockedGemm.run(terms, beta, c, u0 * MR, Math.min(m, u1 * MR), 0, n, scratch[t]);
+            }
+        });
     }
 
     /** Few rows: B is streamed once without packing; tasks split the columns. */
@@ -140,7 +195,9 @@ public final class Gemm {
     private static int taskCount(BlockedGemm.Problem p, int threads) {
         if (threads == 1 || (long) p.m() * p.n() * p.k() < PARALLEL_MIN_FMAS) return 1;
         if (SmallRowsGemm.applies(p)) return threads;
-        if (NarrowColumnsGemm.applies(p)) return Math.min(threads, (p.m() + MR - 1) / MR);
+        if (NarrowColumnsGemm.applies(p)) {
+            return Math.min(threads, (p.m() + NarrowColumnsGemm.ROWS - 1) / NarrowColumnsGemm.ROWS);
+        }
         if (FewRowsGemm.applies(p)) return Math.min(threads, FewRowsGemm.blocks(p));
         int units = Math.max((p.m() + MR - 1) / MR, (p.n() + NR - 1) / NR);
         return Math.min(threads, units);
@@ -154,7 +211,7 @@ public final class Gemm {
         return set;
     }
 
-    private static void checkInputType(String op, String name, DType type) {
+    static void checkInputType(String op, String name, DType type) {
         if (type != DType.F32 && type != DType.BF16 && type != DType.F16) {
             throw new IllegalArgumentException(op + ": operand " + name + " has dtype " + type
                     + "; supported are F32, BF16, F16");

@@ -7,7 +7,6 @@ import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
 
 import static dev.hone.cpu.gemm.MicroKernel.LANES;
-import static dev.hone.cpu.gemm.MicroKernel.MR;
 import static dev.hone.cpu.gemm.MicroKernel.NR;
 import static dev.hone.cpu.gemm.MicroKernel.SPECIES;
 
@@ -15,15 +14,17 @@ import static dev.hone.cpu.gemm.MicroKernel.SPECIES;
  * GEMM with at most {@link MicroKernel#LANES} columns of C and many rows (a LoRA down-projection
  * x·A^T, or g·B in its backward: [T, d]·[d, r] with r <= 16). All of B (alpha folded in) is packed once
  * into a [k x LANES] F32 block that stays in cache, so one vector register holds a whole row of C; A is
- * read {@link MicroKernel#MR} rows at a time straight from its segment when it is F32 row-major
- * (otherwise packed MR rows at a time over its full depth, a panel of MR * k floats in L1 or L2), so
- * it is streamed once. The kernel keeps an MR x LANES tile in MR registers: per depth index one vector
- * load of B and MR broadcasts of A. This avoids both the NR = 2 * LANES padding of {@link BlockedGemm}
+ * read {@link #ROWS} rows at a time straight from its segment when it is F32 row-major
+ * (otherwise packed ROWS rows at a time over its full depth, a panel of ROWS * k floats in L1 or L2), so
+ * it is streamed once. The kernel keeps an ROWS x LANES tile in ROWS registers: per depth index one vector
+ * load of B and ROWS broadcasts of A. This avoids both the NR-wide padding of {@link BlockedGemm}
  * (half its FMAs wasted) and computing C^T = B^T·A^T, which sent the big operand through the transposing
- * B packer. Tasks own fixed ranges of MR-row panels (partition independent of timing); the sum over k
+ * B packer. Tasks own fixed ranges of ROWS-row panels (partition independent of timing); the sum over k
  * runs in index order, so results do not depend on the thread count.
  */
 final class NarrowColumnsGemm {
+    /** Rows of one panel and one tile (eight accumulators); also the panel height of {@link FewRowsGemm}. */
+    static final int ROWS = 8;
     private static final ValueLayout.OfFloat F32 = ValueLayout.JAVA_FLOAT_UNALIGNED;
 
     private NarrowColumnsGemm() { }
@@ -40,18 +41,18 @@ final class NarrowColumnsGemm {
         return s.packedB;
     }
 
-    /** Computes the rows [panel0 * MR, panel1 * MR) ∩ [0, m) of C from a packed B. */
+    /** Computes the rows [panel0 * ROWS, panel1 * ROWS) ∩ [0, m) of C from a packed B. */
     static void run(BlockedGemm.Problem p, float[] packedB, int panel0, int panel1, BlockedGemm.Scratch s) {
         int k = p.k();
-        s.ensure(MR * k, 0);
+        s.ensure(ROWS * k, 0);
         TileWriter.Merge merge = TileWriter.Merge.first(p.beta());
         for (int panel = panel0; panel < panel1; panel++) {
-            int row0 = panel * MR, rows = Math.min(MR, p.m() - row0);
+            int row0 = panel * ROWS, rows = Math.min(ROWS, p.m() - row0);
             MatrixView a = p.a();
-            if (rows == MR && a.type() == DType.F32 && a.colStride() == 1) {
+            if (rows == ROWS && a.type() == DType.F32 && a.colStride() == 1) {
                 multiplyRows(a.segment(), a.index(row0, 0) * Float.BYTES, a.rowStride() * Float.BYTES, packedB, k, s.tile);
             } else {
-                s.packer.pack(a, row0, rows, 0, k, MR, 1f, s.packedA, 0);
+                s.packer.pack(a, row0, rows, 0, k, ROWS, 1f, s.packedA, 0);
                 multiply(s.packedA, 0, packedB, k, s.tile);
             }
             TileWriter.write(s.tile, rows, p.n(), p.c(), row0, 0, merge, p.beta());
@@ -59,7 +60,7 @@ final class NarrowColumnsGemm {
     }
 
     /**
-     * {@link #multiply} with A read straight from MR rows of an F32 row-major segment (row r at byte
+     * {@link #multiply} with A read straight from ROWS rows of an F32 row-major segment (row r at byte
      * {@code at + r * rowBytes}): no packing pass over the big operand.
      */
     static void multiplyRows(MemorySegment seg, long at, long rowBytes, float[] b, int depth, float[] tile) {
@@ -88,14 +89,14 @@ final class NarrowColumnsGemm {
     }
 
     /**
-     * tile[r * NR + c] = sum over q < depth of a[aAt + q * MR + r] * b[q * LANES + c] for r < MR, c < LANES
+     * tile[r * NR + c] = sum over q < depth of a[aAt + q * ROWS + r] * b[q * LANES + c] for r < ROWS, c < LANES
      * (the tile keeps the {@link MicroKernel} row stride NR so {@link TileWriter} can merge it).
      */
     static void multiply(float[] a, int aAt, float[] b, int depth, float[] tile) {
         FloatVector c0 = FloatVector.zero(SPECIES), c1 = c0, c2 = c0, c3 = c0, c4 = c0, c5 = c0, c6 = c0, c7 = c0;
         for (int q = 0; q < depth; q++) {
             FloatVector v = FloatVector.fromArray(SPECIES, b, q * LANES);
-            int at = aAt + q * MR;
+            int at = aAt + q * ROWS;
             c0 = FloatVector.broadcast(SPECIES, a[at]).fma(v, c0);
             c1 = FloatVector.broadcast(SPECIES, a[at + 1]).fma(v, c1);
             c2 = FloatVector.broadcast(SPECIES, a[at + 2]).fma(v, c2);

@@ -59,6 +59,67 @@ final class PanelPacker {
         if (valid < width) zeroPadding(valid, depth, width, dest, destAt);
     }
 
+    /**
+     * Packs {@code valid} panel rows starting at r0 as consecutive panels of {@code width} rows, panel i at
+     * {@code destAt + i * panelStride} (the last one zero-padded). A panel stride above {@code width * depth}
+     * leaves room for more depth indices in each panel (a second GEMM term's depth, packed by another call
+     * at a later destAt). F32 with unit stride along panel rows
+     * (a row-major B, a transposed A) is copied depth index by depth index across all full panels, so the source is read
+     * one contiguous row at a time; packing panel by panel instead walked down a column strip with a
+     * row-sized stride (4 KiB for n = 1024: one page and the same L1 set per depth index). Other layouts
+     * are packed panel by panel. The scale is applied unconditionally in these loops (x * 1 == x): a
+     * vector that merges two branches was left boxed in some JVMs (GemmCliffCheck saw 80 bytes
+     * allocated per packed vector).
+     */
+    void packPanels(MatrixView src, long r0, int valid, long q0, int depth, int width, float scale,
+                    float[] dest, int destAt, int panelStride) {
+        int full = 0;
+        if (src.type() == DType.F32 && src.rowStride() == 1 && width % LANES == 0) {
+            full = valid / width;
+            packF32PanelsAcrossVectors(src, r0, full, q0, depth, width, scale, dest, destAt, panelStride);
+        } else if (src.type() == DType.F32 && src.rowStride() == 1 && width < LANES) {
+            full = valid / width;
+            packF32PanelsAcrossMasked(src, r0, full, q0, depth, width, scale, dest, destAt, panelStride);
+        }
+        for (int start = full * width; start < valid; start += width) {
+            pack(src, r0 + start, Math.min(width, valid - start), q0, depth, width, scale, dest,
+                    destAt + start / width * panelStride);
+        }
+    }
+
+    private static void packF32PanelsAcrossVectors(MatrixView src, long r0, int panels, long q0, int depth, int width,
+                                                   float scale, float[] dest, int destAt, int panelStride) {
+        MemorySegment seg = src.segment();
+        long stride = src.colStride() * Float.BYTES;
+        long at = src.index(r0, q0) * Float.BYTES;
+        for (int q = 0; q < depth; q++, at += stride) {
+            int d = destAt + q * width;
+            for (int panel = 0; panel < panels; panel++, d += panelStride) {
+                long from = at + (long) panel * width * Float.BYTES;
+                for (int r = 0; r < width; r += LANES) {
+                    FloatVector.fromMemorySegment(SPECIES, seg, from + (long) r * Float.BYTES, ORDER).mul(scale)
+                            .intoArray(dest, d + r);
+                }
+            }
+        }
+    }
+
+    /** As {@link #packF32PanelsAcrossVectors} for panels narrower than a vector (12-row A panels). */
+    private static void packF32PanelsAcrossMasked(MatrixView src, long r0, int panels, long q0, int depth, int width,
+                                                  float scale, float[] dest, int destAt, int panelStride) {
+        MemorySegment seg = src.segment();
+        VectorMask<Float> mask = SPECIES.indexInRange(0, width);
+        long stride = src.colStride() * Float.BYTES;
+        long at = src.index(r0, q0) * Float.BYTES;
+        for (int q = 0; q < depth; q++, at += stride) {
+            int d = destAt + q * width;
+            for (int panel = 0; panel < panels; panel++, d += panelStride) {
+                long from = at + (long) panel * width * Float.BYTES;
+                FloatVector.fromMemorySegment(SPECIES, seg, from, ORDER, mask).mul(scale).intoArray(dest, d, mask);
+            }
+        }
+    }
+
     /** F32, unit stride along panel rows, full panel: whole vectors per depth index. */
     private static void packF32AcrossVectors(MatrixView src, long r0, long q0, int depth, int width, float scale,
                                              float[] dest, int destAt) {
@@ -75,7 +136,7 @@ final class PanelPacker {
         }
     }
 
-    /** F32, unit stride along panel rows, a full panel as wide as a half vector (MR = 8 with AVX-512). */
+    /** F32, unit stride along panel rows, a full panel as wide as a half vector (8-row panels with AVX-512). */
     private static void packF32AcrossHalfVectors(MatrixView src, long r0, long q0, int depth, float scale,
                                                  float[] dest, int destAt) {
         MemorySegment seg = src.segment();
@@ -107,8 +168,11 @@ final class PanelPacker {
     }
 
     /**
-     * F32 or BF16, unit stride along depth: 8 x 8 blocks transposed in registers; the rows beyond the
-     * last multiple of 8 and the depths beyond the last multiple of 8 go element by element.
+     * F32 or BF16, unit stride along depth: 8 x 8 blocks transposed in registers. When the row count is not
+     * a multiple of 8 (a 12-row panel), the last block starts 8 rows before the end and rewrites a few
+     * rows with the same values, so every row goes through registers (needs valid >= 8); element-by-element
+     * packing of the 4 leftover rows of a 12-row panel cost ~7%. Depths beyond the last multiple of 8 go
+     * element by element.
      */
     private void packAlongDepthBy8(MatrixView src, long r0, int valid, long q0, int depth, int width, float scale,
                                    float[] dest, int destAt) {
@@ -116,15 +180,15 @@ final class PanelPacker {
         boolean bf16 = src.type() == DType.BF16;
         int bytes = src.type().byteSize();
         long rowBytes = src.rowStride() * bytes;
-        int rows8 = valid & ~7, depth8 = depth & ~7;
-        for (int r = 0; r < rows8; r += 8) {
-            long at = src.index(r0 + r, q0) * bytes;
+        int depth8 = depth & ~7;
+        for (int r = 0; r < valid; r += 8) {
+            int row = Math.min(r, valid - 8);
+            long at = src.index(r0 + row, q0) * bytes;
             for (int q = 0; q < depth8; q += 8) {
-                transpose.block(seg, at + (long) q * bytes, rowBytes, bf16, scale, dest, destAt + q * width + r, width);
+                transpose.block(seg, at + (long) q * bytes, rowBytes, bf16, scale, dest, destAt + q * width + row, width);
             }
         }
-        if (depth8 < depth) packAcrossRows(src, r0, rows8, q0 + depth8, depth - depth8, width, scale, dest, destAt + depth8 * width);
-        if (rows8 < valid) packAcrossRows(src, r0 + rows8, valid - rows8, q0, depth, width, scale, dest, destAt + rows8);
+        if (depth8 < depth) packAcrossRows(src, r0, valid, q0 + depth8, depth - depth8, width, scale, dest, destAt + depth8 * width);
     }
 
     /** F32, unit stride along depth: bulk-copy each source row to the stage, then transpose. */

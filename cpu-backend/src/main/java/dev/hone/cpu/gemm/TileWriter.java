@@ -48,7 +48,7 @@ final class TileWriter {
         }
     }
 
-    /** The common case: whole vectors, C = tile or C += tile. */
+    /** The common case: whole tile rows (two vectors, NR == 2 * LANES), C = tile or C += tile. */
     private static void writeFullWidth(float[] tile, int rows, MatrixView c, long row0, long col0, boolean accumulate) {
         MemorySegment seg = c.segment();
         long at = c.index(row0, col0) * Float.BYTES, step = c.rowStride() * Float.BYTES;
