@@ -47,6 +47,7 @@ public final class CpuBackend implements Backend, FusedOps {
     private final CopyOps copies;
     private final ReduceOps reductions;
     private final IndexOps indexing;
+    private final Gemm gemm;
     private final MatmulOps matmuls;
     private final SoftmaxOps softmaxes;
     private final RmsNormOps rmsNorms;
@@ -66,7 +67,8 @@ public final class CpuBackend implements Backend, FusedOps {
         this.copies = new CopyOps(pool);
         this.reductions = new ReduceOps(pool);
         this.indexing = new IndexOps(pool);
-        this.matmuls = new MatmulOps(new Gemm(pool), this, elementwise);
+        this.gemm = new Gemm(pool);
+        this.matmuls = new MatmulOps(gemm, this, elementwise);
         this.softmaxes = new SoftmaxOps(pool);
         this.rmsNorms = new RmsNormOps(pool);
         this.layerNorms = new LayerNormOps(pool);
@@ -100,7 +102,7 @@ public final class CpuBackend implements Backend, FusedOps {
 
     @Override public Optional<FusedOps> fused() { return Optional.of(this); }
 
-    @Override public Optional<FourBitOps> fourBit() { return Optional.of(new FourBitKernels(pool)); }
+    @Override public Optional<FourBitOps> fourBit() { return Optional.of(new FourBitKernels(pool, gemm)); }
 
     @Override
     public void close() {
@@ -307,7 +309,7 @@ public final class CpuBackend implements Backend, FusedOps {
      * pool: F32 / BF16 activations, k a multiple of blocksize. The absmax and code book tensors are read
      * into float arrays per call (n*k/blocksize + 16 floats); the packed codes are read in place.
      */
-    private record FourBitKernels(WorkerPool pool) implements FourBitOps {
+    private record FourBitKernels(WorkerPool pool, Gemm gemm) implements FourBitOps {
         @Override
         public boolean supports(DType activations, int n, int k, int blocksize) {
             return (activations == DType.F32 || activations == DType.BF16) && k % blocksize == 0;
@@ -315,20 +317,30 @@ public final class CpuBackend implements Backend, FusedOps {
 
         @Override
         public void matmul(Tensor x, Tensor codes, Tensor absmax, Tensor codebook, int n, int k, int blocksize, Tensor y) {
-            FourBitTensorKernels.forward(x, weight(codes, absmax, codebook, n, k, blocksize), y, pool);
+            FourBitTensorKernels.forward(x, weight(codes, absmax, codebook, n, k, blocksize), y, pool, gemm);
         }
 
         @Override
         public void inputGradient(Tensor dy, Tensor codes, Tensor absmax, Tensor codebook, int n, int k, int blocksize, Tensor dx) {
-            FourBitTensorKernels.inputGradient(dy, weight(codes, absmax, codebook, n, k, blocksize), dx, pool);
+            FourBitTensorKernels.inputGradient(dy, weight(codes, absmax, codebook, n, k, blocksize), dx, pool, gemm);
         }
 
+        /**
+         * The kernels' view of the weight: codes and absmax read in place from their storage (no per-call
+         * copy of the 4/blocksize bytes per weight of absmax); only a non-contiguous absmax is copied, and
+         * the 16-entry codebook.
+         */
         private static FourBitWeight weight(Tensor codes, Tensor absmax, Tensor codebook, int n, int k, int blocksize) {
             PackedWeight parts = new PackedWeight(codes, absmax, codebook, n, k, blocksize);
             if (!codes.isContiguous()) throw new IllegalArgumentException("fourBit: codes of " + parts + " must be contiguous");
-            long bytes = parts.numel() / 2;
-            return new FourBitWeight(codes.storage().segment().asSlice(codes.layout().offset(), bytes),
-                    absmax.toFloatArray(), codebook.toFloatArray(), n, k, blocksize);
+            java.lang.foreign.MemorySegment scales = absmax.isContiguous() ? inPlace(absmax) : java.lang.foreign.MemorySegment.ofArray(absmax.toFloatArray());
+            return new FourBitWeight(inPlace(codes), scales, codebook.toFloatArray(), n, k, blocksize);
+        }
+
+        /** The bytes of contiguous host tensor t, as a slice of its storage. */
+        private static java.lang.foreign.MemorySegment inPlace(Tensor t) {
+            long width = t.dtype().byteSize();
+            return t.storage().segment().asSlice(t.layout().offset() * width, t.numel() * width);
         }
     }
 }

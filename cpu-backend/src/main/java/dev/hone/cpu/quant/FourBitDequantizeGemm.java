@@ -12,8 +12,9 @@ import java.lang.foreign.MemorySegment;
  * rows), as bitsandbytes does for batches larger than one (MatMul4Bit: dequantize_4bit, then a dense
  * matmul): the weight is dequantized a tile of rows at a time into a transient F32 buffer of about
  * {@link #TILE_FLOATS} values (4 MiB, whatever the weight's size) and multiplied with the packed SGEMM
- * ({@link Gemm}). Each weight is then decoded once per call instead of once per four activation rows,
- * and the product runs at SGEMM speed. Dequantized values are codebook[code] * absmax in float32, exactly
+ * ({@link Gemm}: the caller's instance, so its packing buffers are reused across calls). Each weight is
+ * then decoded once per call instead of once per four activation rows, and the product runs at SGEMM
+ * speed. Dequantized values are codebook[code] * absmax in float32, exactly
  * the dense weight; they are stored in {@link NibbleDecoder}'s de-interleaved group order (natural order
  * without vector support), the order the caller keeps the activations (forward) and the accumulators
  * (input gradient) in, so no shuffle is needed. Sums are blocked as {@link Gemm} blocks them (normal
@@ -29,28 +30,28 @@ final class FourBitDequantizeGemm {
 
     private FourBitDequantizeGemm() { }
 
-    /** y[M, N] = xs[M, K] · dequant(W)ᵀ with xs in decoded order; y is overwritten. */
-    static void forward(float[] xs, int rows, FourBitWeight w, float[] y, WorkerPool pool) {
+    /** y[M, N] = xs[M, K] · dequant(W)ᵀ with xs in decoded order; y is overwritten; gemm runs on pool. */
+    static void forward(float[] xs, int rows, FourBitWeight w, float[] y, WorkerPool pool, Gemm gemm) {
         int n = w.rows(), k = w.cols();
         MemorySegment x = MemorySegment.ofArray(xs), c = MemorySegment.ofArray(y);
         // y[:, n0 .. n0+count) = xs [rows, k] · tile[count, k]ᵀ
-        forEachTile(w, pool, (gemm, tile, n0, count) ->
+        forEachTile(w, pool, (tile, n0, count) ->
                 gemm.gemm(rows, count, k, 1f, DType.F32, x, 0, k, 1, DType.F32, tile, 0, 1, k, 0f, c, n0, n));
     }
 
-    /** acc[M, K] = dy[M, N] · dequant(W) with acc in decoded order; acc is overwritten. */
-    static void inputGradient(float[] dy, int rows, FourBitWeight w, float[] acc, WorkerPool pool) {
+    /** acc[M, K] = dy[M, N] · dequant(W) with acc in decoded order; acc is overwritten; gemm runs on pool. */
+    static void inputGradient(float[] dy, int rows, FourBitWeight w, float[] acc, WorkerPool pool, Gemm gemm) {
         int n = w.rows(), k = w.cols();
         MemorySegment g = MemorySegment.ofArray(dy), c = MemorySegment.ofArray(acc);
         // acc [rows, k] (+)= dy[:, n0 .. n0+count) · tile[count, k]
-        forEachTile(w, pool, (gemm, tile, n0, count) ->
+        forEachTile(w, pool, (tile, n0, count) ->
                 gemm.gemm(rows, k, count, 1f, DType.F32, g, n0, n, 1, DType.F32, tile, 0, k, 1, n0 == 0 ? 0f : 1f, c, 0, k));
     }
 
     /** The product one dequantized tile (weight rows [n0, n0 + count), row-major [count, K]) takes part in. */
     @FunctionalInterface
     private interface TileProduct {
-        void apply(Gemm gemm, MemorySegment tile, int n0, int count);
+        void apply(MemorySegment tile, int n0, int count);
     }
 
     /** Dequantizes the weight a tile of rows at a time into one reused buffer and hands each tile to {@code product}. */
@@ -59,12 +60,11 @@ final class FourBitDequantizeGemm {
         int tileRows = tileRows(w);
         float[] tile = new float[tileRows * w.cols()];
         MemorySegment b = MemorySegment.ofArray(tile);
-        Gemm gemm = new Gemm(pool);
         NibbleDecoder decoder = new NibbleDecoder(w.table());
         for (int n0 = 0; n0 < n; n0 += tileRows) {
             int count = Math.min(tileRows, n - n0);
             dequantizeRows(decoder, w, n0, count, tile, pool);
-            product.apply(gemm, b, n0, count);
+            product.apply(b, n0, count);
         }
     }
 
@@ -87,7 +87,7 @@ final class FourBitDequantizeGemm {
         int k = w.cols(), bs = w.blocksize();
         long rowByte = (long) n * k / 2;
         for (int b = 0; b < w.blocksPerRow(); b++) {
-            float scale = w.absmax()[n * w.blocksPerRow() + b];
+            float scale = w.absmaxAt(n * w.blocksPerRow() + b);
             if (NibbleDecoder.supported()) {
                 for (int g = b * bs; g < (b + 1) * bs; g += NibbleDecoder.GROUP) {
                     IntVector codes = NibbleDecoder.loadCodes(w.packed(), rowByte + g / 2);

@@ -1,6 +1,6 @@
 package dev.hone.cpu.quant;
 
-import dev.hone.cpu.kernels.LaneSum;
+import dev.hone.cpu.gemm.Gemm;
 import dev.hone.cpu.parallel.WorkerPool;
 import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.IntVector;
@@ -15,45 +15,68 @@ import java.util.function.IntConsumer;
  *   forward        y[M, N]  = x[M, K] · dequant(W)[N, K]ᵀ
  *   inputGradient  dx[M, K] = dy[M, N] · dequant(W)[N, K]
  * </pre>
- * Float32 accumulation throughout. Weights are decoded one group of 2L elements at a time by
- * {@link NibbleDecoder} (one table permute per L weights with 512-bit vectors) and scaled by their
- * block's absmax; activations are de-interleaved once per call to match the decoded order. The forward
- * pass splits the N output features over the pool's threads, the input gradient splits K. With a pool
- * and at least {@link FourBitDequantizeGemm#MIN_ROWS} activation rows both directions instead
- * dequantize tiles of the weight and run the packed SGEMM ({@link FourBitDequantizeGemm}).
- * Without 256-bit vectors a scalar loop computes the same sums. A null pool runs on the caller.
+ * Float32 accumulation throughout. With a pool and at least {@link FourBitDequantizeGemm#MIN_ROWS}
+ * activation rows both directions dequantize tiles of the weight and run the packed SGEMM
+ * ({@link FourBitDequantizeGemm}) on the caller's {@link Gemm} (the overloads without one make a Gemm per
+ * call, losing its reused packing buffers). Below that the forward pass is {@link WideNibbleGemv}
+ * (64-byte loads, absmax applied once per chunk and lane; its javadoc gives the rounding order) and the
+ * input gradient decodes groups of 2L weights with {@link NibbleDecoder}, scaling each by its block's
+ * absmax. The forward pass splits the N output features over the pool's threads in fixed ranges of
+ * {@link #ROWS_PER_TASK} (each output value is computed by one task in a fixed order, so results do
+ * not depend on the thread count or timing); the input gradient splits K. Without 256-bit vectors a
+ * scalar loop computes the same sums. A null pool runs on the caller.
  */
 public final class FourBitMatmul {
     private FourBitMatmul() { }
 
-    /** Output rows (weight rows) per forward task. */
+    /** Output rows (weight rows) per forward task: 256 tasks for N = 4096, handed out dynamically. */
     private static final int ROWS_PER_TASK = 16;
 
-    /** y[m*N + n] = sum_k x[m*K + k] * W[n, k] for m < rows; x and y are row-major F32. */
+    /** {@link #forward(float[], int, FourBitWeight, float[], WorkerPool, Gemm)} with a Gemm made per call when needed. */
     public static void forward(float[] x, int rows, FourBitWeight w, float[] y, WorkerPool pool) {
-        checkShapes("forward", x.length, rows, w.cols(), y.length, w.rows(), "x", "y");
-        int k = w.cols();
-        float[] xs = new float[x.length];
-        for (int m = 0; m < rows; m++) reorderActivations(x, m * k, xs, m * k, k);
-        if (pool != null && rows >= FourBitDequantizeGemm.MIN_ROWS) {
-            FourBitDequantizeGemm.forward(xs, rows, w, y, pool);
-            return;
-        }
-        NibbleDecoder decoder = new NibbleDecoder(w.table());
-        int tasks = (w.rows() + ROWS_PER_TASK - 1) / ROWS_PER_TASK;
-        run(pool, tasks, t -> {
-            int end = Math.min(w.rows(), (t + 1) * ROWS_PER_TASK);
-            for (int n = t * ROWS_PER_TASK; n < end; n++) forwardRow(decoder, w, n, xs, rows, y);
-        });
+        forward(x, rows, w, y, pool, null);
     }
 
-    /** dx[m*K + k] = sum_n dy[m*N + n] * W[n, k] for m < rows; dx is overwritten. */
+    /**
+     * y[m*N + n] = sum_k x[m*K + k] * W[n, k] for m < rows; x and y are row-major F32. {@code gemm} runs
+     * on {@code pool}; when null, one is made for this call if the many-rows path needs it.
+     */
+    public static void forward(float[] x, int rows, FourBitWeight w, float[] y, WorkerPool pool, Gemm gemm) {
+        checkShapes("forward", x.length, rows, w.cols(), y.length, w.rows(), "x", "y");
+        int k = w.cols();
+        float[] xs = new float[x.length];      // x reordered for the kernel that runs
+        if (pool != null && rows >= FourBitDequantizeGemm.MIN_ROWS) {
+            for (int m = 0; m < rows; m++) reorderActivations(x, m * k, xs, m * k, k);
+            FourBitDequantizeGemm.forward(xs, rows, w, y, pool, orNew(gemm, pool));
+            return;
+        }
+        if (!WideNibbleGemv.supported()) {
+            run(pool, taskCount(w.rows()), t -> forEachTaskRow(w, t, n -> {
+                for (int m = 0; m < rows; m++) y[m * w.rows() + n] = dotScalar(w, n, x, m * k);
+            }));
+            return;
+        }
+        for (int m = 0; m < rows; m++) WideNibbleGemv.reorder(x, m * k, xs, m * k, k);
+        WideNibbleGemv kernel = new WideNibbleGemv(w.table(), w.blocksize());
+        run(pool, taskCount(w.rows()), t -> forEachTaskRow(w, t, n -> {
+            int m = 0;
+            for (; m + 4 <= rows; m += 4) kernel.dotFourRows(w, n, xs, m, y);
+            for (; m < rows; m++) y[m * w.rows() + n] = kernel.dotRow(w, n, xs, m * k);
+        }));
+    }
+
+    /** {@link #inputGradient(float[], int, FourBitWeight, float[], WorkerPool, Gemm)} with a Gemm made per call when needed. */
     public static void inputGradient(float[] dy, int rows, FourBitWeight w, float[] dx, WorkerPool pool) {
+        inputGradient(dy, rows, w, dx, pool, null);
+    }
+
+    /** dx[m*K + k] = sum_n dy[m*N + n] * W[n, k] for m < rows; dx is overwritten; gemm as for forward. */
+    public static void inputGradient(float[] dy, int rows, FourBitWeight w, float[] dx, WorkerPool pool, Gemm gemm) {
         checkShapes("inputGradient", dy.length, rows, w.rows(), dx.length, w.cols(), "dy", "dx");
         int k = w.cols();
         float[] acc = new float[dx.length];
         if (pool != null && rows >= FourBitDequantizeGemm.MIN_ROWS) {
-            FourBitDequantizeGemm.inputGradient(dy, rows, w, acc, pool);
+            FourBitDequantizeGemm.inputGradient(dy, rows, w, acc, pool, orNew(gemm, pool));
         } else {
             NibbleDecoder decoder = new NibbleDecoder(w.table());
             int chunk = columnsPerTask(w);
@@ -64,75 +87,23 @@ public final class FourBitMatmul {
 
     // ---------------------------------------------------------------- forward
 
-    private static void forwardRow(NibbleDecoder d, FourBitWeight w, int n, float[] xs, int rows, float[] y) {
-        int m = 0;
-        for (; m + 4 <= rows; m += 4) dotFourRows(d, w, n, xs, m, y);
-        for (; m < rows; m++) y[m * w.rows() + n] = NibbleDecoder.supported() ? dotOneRow(d, w, n, xs, m * w.cols()) : dotScalar(w, n, xs, m * w.cols());
+    /** Forward tasks for N output features: a fixed split of whole {@link #ROWS_PER_TASK} ranges. */
+    private static int taskCount(int n) { return (n + ROWS_PER_TASK - 1) / ROWS_PER_TASK; }
+
+    /** Calls {@code body} for each output feature of forward task t. */
+    private static void forEachTaskRow(FourBitWeight w, int t, IntConsumer body) {
+        int end = Math.min(w.rows(), (t + 1) * ROWS_PER_TASK);
+        for (int n = t * ROWS_PER_TASK; n < end; n++) body.accept(n);
     }
 
-    /**
-     * One weight row against one activation row (decoding, and the rows left after groups of four): one
-     * straight loop over the row's groups, each decoded vector scaled by its block's absmax before the
-     * multiply-add (as bnb's gemv_4bit scales each dequantized weight), even and odd halves in separate
-     * accumulators. A loop nested per block ran about 2x slower: with 64-weight blocks its inner loop has
-     * only two trips (JDK 25 C2, AVX-512), and the block sums form a longer dependency chain.
-     */
-    private static float dotOneRow(NibbleDecoder d, FourBitWeight w, int n, float[] xs, int xBase) {
-        int k = w.cols();
-        long rowByte = (long) n * k / 2;
-        int absmaxBase = n * w.blocksPerRow();
-        int blockShift = Integer.numberOfTrailingZeros(w.blocksize());
-        var f = NibbleDecoder.FLOATS;
-        FloatVector even = FloatVector.zero(f), odd = FloatVector.zero(f);
-        for (int g = 0; g < k; g += NibbleDecoder.GROUP) {
-            IntVector codes = NibbleDecoder.loadCodes(w.packed(), rowByte + g / 2);
-            float scale = w.absmax()[absmaxBase + (g >>> blockShift)];
-            even = d.even(codes).mul(scale).fma(FloatVector.fromArray(f, xs, xBase + g), even);
-            odd = d.odd(codes).mul(scale).fma(FloatVector.fromArray(f, xs, xBase + g + NibbleDecoder.LANES), odd);
-        }
-        return LaneSum.of(even.add(odd));
-    }
-
-    /** One weight row against four activation rows: each decoded weight vector is used four times. */
-    private static void dotFourRows(NibbleDecoder d, FourBitWeight w, int n, float[] xs, int m0, float[] y) {
-        if (!NibbleDecoder.supported()) {
-            for (int m = m0; m < m0 + 4; m++) y[m * w.rows() + n] = dotScalar(w, n, xs, m * w.cols());
-            return;
-        }
-        int k = w.cols();
-        int bs = w.blocksize();
-        long rowByte = (long) n * k / 2;
-        var f = NibbleDecoder.FLOATS;
-        FloatVector a0 = FloatVector.zero(f), a1 = FloatVector.zero(f), a2 = FloatVector.zero(f), a3 = FloatVector.zero(f);
-        for (int b = 0; b < w.blocksPerRow(); b++) {
-            float scale = w.absmax()[n * w.blocksPerRow() + b];
-            for (int g = b * bs; g < (b + 1) * bs; g += NibbleDecoder.GROUP) {
-                IntVector codes = NibbleDecoder.loadCodes(w.packed(), rowByte + g / 2);
-                FloatVector we = d.even(codes).mul(scale);
-                FloatVector wo = d.odd(codes).mul(scale);
-                int o = g + NibbleDecoder.LANES;
-                a0 = wo.fma(FloatVector.fromArray(f, xs, m0 * k + o), we.fma(FloatVector.fromArray(f, xs, m0 * k + g), a0));
-                a1 = wo.fma(FloatVector.fromArray(f, xs, (m0 + 1) * k + o), we.fma(FloatVector.fromArray(f, xs, (m0 + 1) * k + g), a1));
-                a2 = wo.fma(FloatVector.fromArray(f, xs, (m0 + 2) * k + o), we.fma(FloatVector.fromArray(f, xs, (m0 + 2) * k + g), a2));
-                a3 = wo.fma(FloatVector.fromArray(f, xs, (m0 + 3) * k + o), we.fma(FloatVector.fromArray(f, xs, (m0 + 3) * k + g), a3));
-            }
-        }
-        int ny = w.rows();
-        float[] scratch = new float[f.length()];
-        y[m0 * ny + n] = LaneSum.of(a0, scratch);
-        y[(m0 + 1) * ny + n] = LaneSum.of(a1, scratch);
-        y[(m0 + 2) * ny + n] = LaneSum.of(a2, scratch);
-        y[(m0 + 3) * ny + n] = LaneSum.of(a3, scratch);
-    }
-
-    /** Scalar fallback; x here is in natural order (see {@link #reorderActivations}). */
+    /** Scalar fallback over x in natural order. */
     private static float dotScalar(FourBitWeight w, int n, float[] x, int xBase) {
         int k = w.cols();
         float acc = 0f;
         for (int b = 0; b < w.blocksPerRow(); b++) {
             float block = 0f;
             for (int i = b * w.blocksize(); i < (b + 1) * w.blocksize(); i++) block += w.table()[code(w, (long) n * k + i)] * x[xBase + i];
-            acc += block * w.absmax()[n * w.blocksPerRow() + b];
+            acc += block * w.absmaxAt(n * w.blocksPerRow() + b);
         }
         return acc;
     }
@@ -155,7 +126,7 @@ public final class FourBitMatmul {
         }
         for (; n < w.rows(); n++) {
             for (int b = c0 / w.blocksize(); b < (c0 + width) / w.blocksize(); b++) {
-                float scale = w.absmax()[n * w.blocksPerRow() + b];
+                float scale = w.absmaxAt(n * w.blocksPerRow() + b);
                 if (NibbleDecoder.supported()) gradientBlock(d, w, n, b, scale, dy, rows, acc);
                 else gradientBlockScalar(w, n, b, scale, dy, rows, acc);
             }
@@ -186,8 +157,8 @@ public final class FourBitMatmul {
         int k = w.cols();
         var f = NibbleDecoder.FLOATS;
         int perRow = w.blocksPerRow();
-        float s0 = w.absmax()[n * perRow + b], s1 = w.absmax()[(n + 1) * perRow + b];
-        float s2 = w.absmax()[(n + 2) * perRow + b], s3 = w.absmax()[(n + 3) * perRow + b];
+        float s0 = w.absmaxAt(n * perRow + b), s1 = w.absmaxAt((n + 1) * perRow + b);
+        float s2 = w.absmaxAt((n + 2) * perRow + b), s3 = w.absmaxAt((n + 3) * perRow + b);
         long rowBytes = k / 2;
         for (int g = b * w.blocksize(); g < (b + 1) * w.blocksize(); g += NibbleDecoder.GROUP) {
             long at = (long) n * rowBytes + g / 2;
@@ -234,6 +205,8 @@ public final class FourBitMatmul {
         if (NibbleDecoder.supported()) NibbleDecoder.interleave(src, srcPos, dst, dstPos, n);
         else System.arraycopy(src, srcPos, dst, dstPos, n);
     }
+
+    private static Gemm orNew(Gemm gemm, WorkerPool pool) { return gemm != null ? gemm : new Gemm(pool); }
 
     private static void run(WorkerPool pool, int tasks, IntConsumer body) {
         if (pool == null) {

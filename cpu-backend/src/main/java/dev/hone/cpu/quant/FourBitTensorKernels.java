@@ -1,5 +1,6 @@
 package dev.hone.cpu.quant;
 
+import dev.hone.cpu.gemm.Gemm;
 import dev.hone.cpu.parallel.WorkerPool;
 import dev.hone.tensor.DType;
 import dev.hone.tensor.Device;
@@ -16,19 +17,29 @@ import java.lang.foreign.MemorySegment;
 public final class FourBitTensorKernels {
     private FourBitTensorKernels() { }
 
-    /** y[..., N] = x[..., K] · dequant(W)ᵀ. */
+    /** y[..., N] = x[..., K] · dequant(W)ᵀ, with a Gemm made per call when the many-rows path needs one. */
     public static void forward(Tensor x, FourBitWeight w, Tensor y, WorkerPool pool) {
+        forward(x, w, y, pool, null);
+    }
+
+    /** y[..., N] = x[..., K] · dequant(W)ᵀ; {@code gemm} runs on {@code pool} (see {@link FourBitMatmul}). */
+    public static void forward(Tensor x, FourBitWeight w, Tensor y, WorkerPool pool, Gemm gemm) {
         int rows = check("forward", x, w.cols(), y, w.rows());
         float[] out = new float[Math.toIntExact(y.numel())];
-        FourBitMatmul.forward(read(x), rows, w, out, pool);
+        FourBitMatmul.forward(read(x), rows, w, out, pool, gemm);
         write(out, y);
     }
 
-    /** dx[..., K] = dy[..., N] · dequant(W) (overwrites dx). */
+    /** dx[..., K] = dy[..., N] · dequant(W) (overwrites dx), with a Gemm made per call when needed. */
     public static void inputGradient(Tensor dy, FourBitWeight w, Tensor dx, WorkerPool pool) {
+        inputGradient(dy, w, dx, pool, null);
+    }
+
+    /** dx[..., K] = dy[..., N] · dequant(W) (overwrites dx); {@code gemm} runs on {@code pool}. */
+    public static void inputGradient(Tensor dy, FourBitWeight w, Tensor dx, WorkerPool pool, Gemm gemm) {
         int rows = check("inputGradient", dy, w.rows(), dx, w.cols());
         float[] out = new float[Math.toIntExact(dx.numel())];
-        FourBitMatmul.inputGradient(read(dy), rows, w, out, pool);
+        FourBitMatmul.inputGradient(read(dy), rows, w, out, pool, gemm);
         write(out, dx);
     }
 

@@ -1,16 +1,20 @@
 package dev.hone.cpu.quant;
 
+import dev.hone.tensor.Elements;
+
 import java.lang.foreign.MemorySegment;
 
 /**
  * A 4-bit (NF4 / FP4) weight W[rows, cols] in bitsandbytes' packed layout, as the fused kernels read it:
  * {@code packed} holds rows*cols/2 bytes, element 2i in the high nibble of byte i (row-major); element
- * (n, k) decodes to {@code table[code] * absmax[(n*cols + k) / blocksize]}. Invariants: cols is a
- * multiple of blocksize (so no block straddles two rows), blocksize is a power of two in 32..4096,
- * table has 16 entries, absmax has rows*cols/blocksize entries (already recovered from double
- * quantization). The arrays are not copied: callers must not modify them while kernels run.
+ * (n, k) decodes to {@code table[code] * absmax[(n*cols + k) / blocksize]}. {@code absmax} is a segment
+ * of exactly rows*cols/blocksize float32 values in native byte order ({@link Elements#F32}), already
+ * recovered from double quantization, read in place ({@link #absmaxAt}) so a tensor's storage can be
+ * used without a copy. Invariants: cols is a multiple of blocksize (so no block straddles two rows),
+ * blocksize is a power of two in 32..4096, table has 16 entries. Nothing is copied: callers must not
+ * modify the segments or the table while kernels run, nor release their memory.
  */
-public record FourBitWeight(MemorySegment packed, float[] absmax, float[] table, int rows, int cols, int blocksize) {
+public record FourBitWeight(MemorySegment packed, MemorySegment absmax, float[] table, int rows, int cols, int blocksize) {
     public FourBitWeight {
         String what = "FourBitWeight [" + rows + ", " + cols + "]";
         if (rows < 1 || cols < 1) throw new IllegalArgumentException(what + ": empty weight");
@@ -23,9 +27,21 @@ public record FourBitWeight(MemorySegment packed, float[] absmax, float[] table,
         }
         long numel = (long) rows * cols;
         if (packed.byteSize() != numel / 2) throw new IllegalArgumentException(what + ": packed holds " + packed.byteSize() + " bytes, needs " + numel / 2);
-        if (absmax.length != numel / blocksize) throw new IllegalArgumentException(what + ": " + absmax.length + " absmax values, needs " + numel / blocksize);
+        long blocks = numel / blocksize;
+        if (absmax.byteSize() != blocks * Float.BYTES) {
+            throw new IllegalArgumentException(what + ": absmax holds " + absmax.byteSize() + " bytes, needs " + blocks + " float32 values ("
+                    + blocks * Float.BYTES + " bytes)");
+        }
         if (table.length != 16) throw new IllegalArgumentException(what + ": code table has " + table.length + " entries, needs 16");
     }
 
+    /** A weight whose absmax values live in a float array (wrapped, not copied). */
+    public FourBitWeight(MemorySegment packed, float[] absmax, float[] table, int rows, int cols, int blocksize) {
+        this(packed, MemorySegment.ofArray(absmax), table, rows, cols, blocksize);
+    }
+
     public int blocksPerRow() { return cols / blocksize; }
+
+    /** The absmax of flattened block {@code block} (elements block*blocksize .. (block+1)*blocksize - 1). */
+    public float absmaxAt(int block) { return absmax.getAtIndex(Elements.F32, block); }
 }

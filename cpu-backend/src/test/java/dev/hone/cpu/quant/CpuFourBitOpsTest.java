@@ -93,6 +93,37 @@ class CpuFourBitOpsTest {
         }
     }
 
+    /**
+     * The backend reads codes and absmax in place from their storage: views that start inside a larger
+     * storage (non-zero offset) and a strided, non-contiguous absmax (copied) must give exactly the
+     * product of the same values in tensors of their own.
+     */
+    @Test
+    void weightPartsAtAnOffsetOrStridedGiveTheSameProduct() {
+        try (Scope _ = Scope.open(cpu)) {
+            FourBitOps ops = cpu.fourBit().orElseThrow();
+            Parts p = randomWeight(24, 128, 32, 6);
+            int bytes = 24 * 128 / 2, blocks = 24 * 128 / 32;
+            Tensor codesAfterPadding = Tensor.zeros(DType.U8, 3 + bytes).narrow(0, 3, bytes);
+            cpu.copy(p.weight().codes(), codesAfterPadding);
+            Tensor absmaxAfterPadding = Tensor.zeros(DType.F32, 5 + blocks).narrow(0, 5, blocks);
+            cpu.copy(p.weight().absmax(), absmaxAfterPadding);
+            Tensor absmaxEveryOther = Tensor.zeros(DType.F32, blocks, 2).narrow(1, 1, 1).squeeze(1);
+            cpu.copy(p.weight().absmax(), absmaxEveryOther);
+            assertThat(absmaxAfterPadding.layout().offset()).isEqualTo(5);
+            assertThat(absmaxEveryOther.isContiguous()).isFalse();
+
+            Tensor x = Ops.random(RandomKind.UNIFORM, 7, -1, 1, DType.F32, 3, 128);
+            Tensor expected = Tensor.empty(DType.F32, 3, 24);
+            ops.matmul(x, p.weight(), expected);
+            for (Tensor absmax : new Tensor[] {absmaxAfterPadding, absmaxEveryOther}) {
+                Tensor y = Tensor.empty(DType.F32, 3, 24);
+                ops.matmul(x, new FourBitOps.PackedWeight(codesAfterPadding, absmax, p.weight().codebook(), 24, 128, 32), y);
+                assertThat(y.toFloatArray()).containsExactly(expected.toFloatArray());
+            }
+        }
+    }
+
     @Test
     void supportsRejectsRowsThatStraddleBlocksAndNonFloatActivations() {
         try (Scope _ = Scope.open(cpu)) {

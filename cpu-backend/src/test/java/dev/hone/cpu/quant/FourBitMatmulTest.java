@@ -1,5 +1,6 @@
 package dev.hone.cpu.quant;
 
+import dev.hone.cpu.gemm.Gemm;
 import dev.hone.cpu.parallel.WorkerPool;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -51,7 +52,7 @@ class FourBitMatmulTest {
         for (int i = 0; i < out.length; i++) {
             int b = w.packed().get(java.lang.foreign.ValueLayout.JAVA_BYTE, i / 2) & 0xff;
             int code = i % 2 == 0 ? b >> 4 : b & 0xf;
-            out[i] = w.table()[code] * w.absmax()[i / w.blocksize()];
+            out[i] = w.table()[code] * w.absmaxAt(i / w.blocksize());
         }
         return out;
     }
@@ -66,7 +67,8 @@ class FourBitMatmulTest {
     @ParameterizedTest(name = "M={0} N={1} K={2} blocksize={3} fp4={4} threads={5}")
     @CsvSource({"1, 37, 256, 64, false, true", "3, 20, 128, 32, false, false", "5, 33, 512, 128, true, true",
                 "8, 16, 64, 64, true, false", "9, 7, 4096, 4096, false, true",
-                "40, 37, 256, 64, false, true", "17, 700, 2048, 32, true, true"})
+                "40, 37, 256, 64, false, true", "17, 700, 2048, 32, true, true",
+                "1, 9, 192, 64, false, true", "6, 5, 320, 32, true, false", "2, 11, 512, 256, true, true"})
     void forwardEqualsDequantizeThenMatmul(int m, int n, int k, int blocksize, boolean fp4, boolean threads) {
         FourBitWeight w = randomWeight(n, k, blocksize, fp4 ? FP4 : NF4, m * 31L + n);
         double[] dense = dequantize(w);
@@ -107,12 +109,58 @@ class FourBitMatmulTest {
         }
     }
 
+    /**
+     * x = the identity [K, K] gives y[m, n] = W[n, m]: every activation meets exactly one weight, so the
+     * fused forward must return table[code] * absmax bit for bit. This pins the element order of the
+     * wide loads (nibble position, lane, reordered activations), the per-lane absmax and the tail.
+     */
+    @ParameterizedTest(name = "K={0} blocksize={1}")
+    @CsvSource({"320, 32", "320, 64", "384, 128", "256, 256"})
+    void identityActivationsGiveTheDequantizedWeightExactly(int k, int blocksize) {
+        int n = 6;
+        FourBitWeight w = randomWeight(n, k, blocksize, NF4, k + blocksize);
+        double[] dense = dequantize(w);
+        float[] identity = new float[k * k];
+        for (int i = 0; i < k; i++) identity[i * k + i] = 1f;
+        float[] y = new float[k * n];
+        FourBitMatmul.forward(identity, k, w, y, null);
+        for (int m = 0; m < k; m++) {
+            for (int j = 0; j < n; j++) assertThat(y[m * n + j]).as("y[%d, %d]", m, j).isEqualTo((float) dense[j * k + m]);
+        }
+    }
+
+    @ParameterizedTest(name = "M={0}")
+    @CsvSource({"1", "7"})
+    void forwardIsTheSameOnOneThreadAndOnTwo(int m) {
+        FourBitWeight w = randomWeight(300, 640, 64, NF4, 17);
+        float[] x = random(m * 640, 19);
+        float[] alone = new float[m * 300], shared = new float[m * 300];
+        FourBitMatmul.forward(x, m, w, alone, null);
+        FourBitMatmul.forward(x, m, w, shared, pool);
+        assertThat(shared).containsExactly(alone);
+    }
+
+    @Test
+    void aReusedGemmGivesTheSameManyRowsProductAsAFreshOne() {
+        FourBitWeight w = randomWeight(48, 256, 64, NF4, 23);
+        float[] x = random(20 * 256, 29);
+        Gemm gemm = new Gemm(pool);
+        float[] fresh = new float[20 * 48], reused = new float[20 * 48], again = new float[20 * 48];
+        FourBitMatmul.forward(x, 20, w, fresh, pool);
+        FourBitMatmul.forward(x, 20, w, reused, pool, gemm);
+        FourBitMatmul.forward(x, 20, w, again, pool, gemm);
+        assertThat(reused).containsExactly(fresh);
+        assertThat(again).containsExactly(fresh);
+    }
+
     @Test
     void rejectsWeightsWhoseRowsAreNotWholeBlocks() {
         assertThatThrownBy(() -> new FourBitWeight(MemorySegment.ofArray(new byte[48]), new float[1], NF4, 1, 96, 64))
                 .hasMessageContaining("cols 96 is not a multiple of blocksize 64");
         assertThatThrownBy(() -> new FourBitWeight(MemorySegment.ofArray(new byte[32]), new float[1], NF4, 1, 64, 48))
                 .hasMessageContaining("blocksize 48");
+        assertThatThrownBy(() -> new FourBitWeight(MemorySegment.ofArray(new byte[64]), MemorySegment.ofArray(new byte[6]), NF4, 2, 64, 64))
+                .hasMessageContaining("absmax holds 6 bytes, needs 2 float32 values");
         FourBitWeight w = randomWeight(4, 64, 64, NF4, 1);
         assertThatThrownBy(() -> FourBitMatmul.forward(new float[63], 1, w, new float[4], null)).hasMessageContaining("FourBitMatmul.forward");
     }
