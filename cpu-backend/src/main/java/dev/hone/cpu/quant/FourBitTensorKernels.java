@@ -43,18 +43,22 @@ public final class FourBitTensorKernels {
         write(out, dx);
     }
 
+    /** The activation rows, after checking the tensors; the message (shapes concatenated) is built only on failure. */
     private static int check(String op, Tensor in, int inCols, Tensor out, int outCols) {
-        String what = "FourBitMatmul." + op + ": " + in.shape() + " " + in.dtype() + " -> " + out.shape() + " " + out.dtype()
-                + " with weight [" + (op.equals("forward") ? outCols + ", " + inCols : inCols + ", " + outCols) + "]";
         for (Tensor t : new Tensor[] {in, out}) {
-            if (t.device().kind() != Device.Kind.CPU || !t.isContiguous()) throw new IllegalArgumentException(what + ": tensors must be contiguous on the CPU");
-            if (t.dtype() != DType.F32 && t.dtype() != DType.BF16) throw new IllegalArgumentException(what + ": dtypes must be F32 or BF16");
-            if (t.rank() < 1) throw new IllegalArgumentException(what + ": tensors need at least one axis");
+            if (t.device().kind() != Device.Kind.CPU || !t.isContiguous()) throw new IllegalArgumentException(what(op, in, inCols, out, outCols) + ": tensors must be contiguous on the CPU");
+            if (t.dtype() != DType.F32 && t.dtype() != DType.BF16) throw new IllegalArgumentException(what(op, in, inCols, out, outCols) + ": dtypes must be F32 or BF16");
+            if (t.rank() < 1) throw new IllegalArgumentException(what(op, in, inCols, out, outCols) + ": tensors need at least one axis");
         }
         if (in.dim(-1) != inCols || out.dim(-1) != outCols || in.numel() / inCols != out.numel() / outCols) {
-            throw new IllegalArgumentException(what + ": shapes do not match");
+            throw new IllegalArgumentException(what(op, in, inCols, out, outCols) + ": shapes do not match");
         }
         return Math.toIntExact(in.numel() / inCols);
+    }
+
+    private static String what(String op, Tensor in, int inCols, Tensor out, int outCols) {
+        return "FourBitMatmul." + op + ": " + in.shape() + " " + in.dtype() + " -> " + out.shape() + " " + out.dtype()
+                + " with weight [" + (op.equals("forward") ? outCols + ", " + inCols : inCols + ", " + outCols) + "]";
     }
 
     private static float[] read(Tensor t) {

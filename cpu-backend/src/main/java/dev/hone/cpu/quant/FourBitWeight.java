@@ -16,23 +16,31 @@ import java.lang.foreign.MemorySegment;
  */
 public record FourBitWeight(MemorySegment packed, MemorySegment absmax, float[] table, int rows, int cols, int blocksize) {
     public FourBitWeight {
+        long numel = (long) rows * cols;
+        boolean shaped = rows >= 1 && cols >= 1 && blocksize >= 32 && blocksize <= 4096 && Integer.bitCount(blocksize) == 1 && cols % blocksize == 0;
+        if (!shaped || packed.byteSize() != numel / 2 || absmax.byteSize() != numel / blocksize * Float.BYTES || table.length != 16) {
+            throw new IllegalArgumentException(problem(packed, absmax, table, rows, cols, blocksize));   // built only on failure: constructed once per decode call
+        }
+    }
+
+    /** The message naming what is wrong with these parts (called only when one is). */
+    private static String problem(MemorySegment packed, MemorySegment absmax, float[] table, int rows, int cols, int blocksize) {
         String what = "FourBitWeight [" + rows + ", " + cols + "]";
-        if (rows < 1 || cols < 1) throw new IllegalArgumentException(what + ": empty weight");
+        if (rows < 1 || cols < 1) return what + ": empty weight";
         if (blocksize < 32 || blocksize > 4096 || Integer.bitCount(blocksize) != 1) {
-            throw new IllegalArgumentException(what + ": blocksize " + blocksize + " must be a power of two in 32..4096");
+            return what + ": blocksize " + blocksize + " must be a power of two in 32..4096";
         }
         if (cols % blocksize != 0) {
-            throw new IllegalArgumentException(what + ": cols " + cols + " is not a multiple of blocksize " + blocksize
-                    + " (the fused kernel needs whole blocks per row; dequantize and use a dense matmul instead)");
+            return what + ": cols " + cols + " is not a multiple of blocksize " + blocksize
+                    + " (the fused kernel needs whole blocks per row; dequantize and use a dense matmul instead)";
         }
         long numel = (long) rows * cols;
-        if (packed.byteSize() != numel / 2) throw new IllegalArgumentException(what + ": packed holds " + packed.byteSize() + " bytes, needs " + numel / 2);
+        if (packed.byteSize() != numel / 2) return what + ": packed holds " + packed.byteSize() + " bytes, needs " + numel / 2;
         long blocks = numel / blocksize;
         if (absmax.byteSize() != blocks * Float.BYTES) {
-            throw new IllegalArgumentException(what + ": absmax holds " + absmax.byteSize() + " bytes, needs " + blocks + " float32 values ("
-                    + blocks * Float.BYTES + " bytes)");
+            return what + ": absmax holds " + absmax.byteSize() + " bytes, needs " + blocks + " float32 values (" + blocks * Float.BYTES + " bytes)";
         }
-        if (table.length != 16) throw new IllegalArgumentException(what + ": code table has " + table.length + " entries, needs 16");
+        return what + ": code table has " + table.length + " entries, needs 16";
     }
 
     /** A weight whose absmax values live in a float array (wrapped, not copied). */
