@@ -5,14 +5,15 @@ import org.junit.jupiter.api.Test;
 
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicIntegerArray;
+import java.util.concurrent.atomic.AtomicReference;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 /**
  * {@link WorkerPool} (the GEMM's thread pool; tested here beside its main user): every task index runs
- * exactly once, work really spreads over the workers, failures propagate, and nested or concurrent loops
- * fall back to the caller instead of deadlocking.
+ * exactly once, work really spreads over the workers, idle workers stop polling and park, failures
+ * propagate, and nested or concurrent loops fall back to the caller instead of deadlocking.
  */
 class WorkerPoolTest {
 
@@ -40,6 +41,28 @@ class WorkerPoolTest {
                 });
             }
             assertThat(seen).hasSize(2);
+        }
+    }
+
+    @Test
+    void idleWorkersParkAfterTheirPollingWindowAndStillServeTheNextLoop() throws InterruptedException {
+        try (WorkerPool pool = new WorkerPool(2)) {
+            Thread caller = Thread.currentThread();
+            AtomicReference<Thread> worker = new AtomicReference<>();
+            for (int round = 0; round < 50 && worker.get() == null; round++) {
+                pool.parallelFor(2, i -> {
+                    if (Thread.currentThread() != caller) worker.set(Thread.currentThread());
+                    long until = System.nanoTime() + 2_000_000;
+                    while (System.nanoTime() < until) Thread.onSpinWait();
+                });
+            }
+            assertThat(worker.get()).as("a worker ran a task").isNotNull();
+            long deadline = System.nanoTime() + 5_000_000_000L;
+            while (worker.get().getState() != Thread.State.WAITING && System.nanoTime() < deadline) Thread.sleep(1);
+            assertThat(worker.get().getState()).as("an idle worker parks instead of polling").isEqualTo(Thread.State.WAITING);
+            AtomicIntegerArray hits = new AtomicIntegerArray(6);
+            pool.parallelFor(6, hits::incrementAndGet);
+            for (int i = 0; i < 6; i++) assertThat(hits.get(i)).as("task %d after parking", i).isEqualTo(1);
         }
     }
 
