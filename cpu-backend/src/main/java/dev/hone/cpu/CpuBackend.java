@@ -22,6 +22,7 @@ import dev.hone.tensor.spi.ReduceOp;
 import dev.hone.tensor.spi.RopeStyle;
 import dev.hone.tensor.spi.UnaryOp;
 
+import java.lang.foreign.MemorySegment;
 import java.util.Optional;
 
 /**
@@ -328,30 +329,17 @@ public final class CpuBackend implements Backend, FusedOps {
         /**
          * The kernels' view of the weight: codes and absmax read in place from their storage (no per-call
          * copy of the 4/blocksize bytes per weight of absmax); only a non-contiguous absmax is copied, and
-         * the 16-entry codebook. Validation builds no strings unless it fails: a decode call is about a
-         * millisecond, and building the PackedWeight (whose checks concatenate the shape into a message
-         * eagerly) measured 35-55 us serial on the caller, after a dense matmul, for 4096 x 4096.
+         * the 16-entry codebook. PackedWeight checks the parts (its messages are built only on failure).
          */
         private static FourBitWeight weight(Tensor codes, Tensor absmax, Tensor codebook, int n, int k, int blocksize) {
-            long numel = (long) n * k;
-            boolean valid = n >= 1 && k >= 1 && blocksize >= 32 && blocksize <= 4096 && Integer.bitCount(blocksize) == 1
-                    && isVector(codes, DType.U8, (numel + 1) / 2) && isVector(absmax, DType.F32, (numel + blocksize - 1) / blocksize)
-                    && isVector(codebook, DType.F32, 16) && codes.isContiguous();
-            if (!valid) {
-                PackedWeight parts = new PackedWeight(codes, absmax, codebook, n, k, blocksize);   // throws the SPI's message for a malformed weight
-                throw new IllegalArgumentException("fourBit: codes of " + parts + " must be contiguous");
-            }
-            java.lang.foreign.MemorySegment scales = absmax.isContiguous() ? inPlace(absmax) : java.lang.foreign.MemorySegment.ofArray(absmax.toFloatArray());
+            PackedWeight parts = new PackedWeight(codes, absmax, codebook, n, k, blocksize);
+            if (!codes.isContiguous()) throw new IllegalArgumentException("fourBit: codes of " + parts + " must be contiguous");
+            MemorySegment scales = absmax.isContiguous() ? inPlace(absmax) : MemorySegment.ofArray(absmax.toFloatArray());
             return new FourBitWeight(inPlace(codes), scales, codebook.toFloatArray(), n, k, blocksize);
         }
 
-        /** Whether t is a rank-1 tensor of this dtype and length (what PackedWeight checks). */
-        private static boolean isVector(Tensor t, DType dtype, long numel) {
-            return t.dtype() == dtype && t.rank() == 1 && t.numel() == numel;
-        }
-
         /** The bytes of contiguous host tensor t, as a slice of its storage. */
-        private static java.lang.foreign.MemorySegment inPlace(Tensor t) {
+        private static MemorySegment inPlace(Tensor t) {
             long width = t.dtype().byteSize();
             return t.storage().segment().asSlice(t.layout().offset() * width, t.numel() * width);
         }

@@ -72,7 +72,7 @@ public final class QloraPeakMemoryMain {
         System.setProperty("hone.threads", Integer.toString(threads));
         String cacheMib = System.getProperty(POOL_CACHE_PROPERTY);
         try (Backend backend = cacheMib == null ? Backends.open("cpu") : new CpuBackend(threads, Long.parseLong(cacheMib) << 20);
-             Scope root = Scope.open(backend)) {
+             Scope _ = Scope.open(backend)) {
             System.out.println("# hone backend pool cache limit: " + (cacheMib == null ? "default (CpuBackend, 2 GiB)" : cacheMib + " MiB"));
             LlamaModel model = LlamaModel.random(smolLm135m(), DType.F32, 1);
             long denseBytes = ModelQuantizer.weightBytes(model);

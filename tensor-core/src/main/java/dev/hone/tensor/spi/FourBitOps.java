@@ -56,25 +56,32 @@ public interface FourBitOps {
      */
     record PackedWeight(Tensor codes, Tensor absmax, Tensor codebook, int n, int k, int blocksize) {
         public PackedWeight {
-            String what = "4-bit weight [" + n + ", " + k + "] in blocks of " + blocksize;
-            if (n < 1 || k < 1) throw new IllegalArgumentException(what + ": empty weight");
+            if (n < 1 || k < 1) throw new IllegalArgumentException(describe(n, k, blocksize) + ": empty weight");
             if (blocksize < 32 || blocksize > 4096 || Integer.bitCount(blocksize) != 1) {
-                throw new IllegalArgumentException(what + ": blocksize must be a power of two in 32..4096");
+                throw new IllegalArgumentException(describe(n, k, blocksize) + ": blocksize must be a power of two in 32..4096");
             }
             long numel = (long) n * k;
-            check(what, "codes", codes, DType.U8, (numel + 1) / 2);
-            check(what, "absmax", absmax, DType.F32, (numel + blocksize - 1) / blocksize);
-            check(what, "codebook", codebook, DType.F32, 16);
+            check(n, k, blocksize, "codes", codes, DType.U8, (numel + 1) / 2);
+            check(n, k, blocksize, "absmax", absmax, DType.F32, (numel + blocksize - 1) / blocksize);
+            check(n, k, blocksize, "codebook", codebook, DType.F32, 16);
             if (!codes.device().equals(absmax.device()) || !codes.device().equals(codebook.device())) {
-                throw new IllegalArgumentException(what + ": codes on " + codes.device() + ", absmax on " + absmax.device()
-                        + ", codebook on " + codebook.device() + " (must share a device)");
+                throw new IllegalArgumentException(describe(n, k, blocksize) + ": codes on " + codes.device() + ", absmax on "
+                        + absmax.device() + ", codebook on " + codebook.device() + " (must share a device)");
             }
         }
 
-        private static void check(String what, String part, Tensor t, DType dtype, long numel) {
+        /**
+         * The weight as named in error messages; built only when a check fails, because backends validate a
+         * PackedWeight on every call and a decode call takes about a millisecond.
+         */
+        private static String describe(int n, int k, int blocksize) {
+            return "4-bit weight [" + n + ", " + k + "] in blocks of " + blocksize;
+        }
+
+        private static void check(int n, int k, int blocksize, String part, Tensor t, DType dtype, long numel) {
             if (t.dtype() != dtype || t.numel() != numel || t.rank() != 1) {
-                throw new IllegalArgumentException(what + ": " + part + " must be " + dtype + " [" + numel + "], got "
-                        + t.dtype() + " " + t.shape());
+                throw new IllegalArgumentException(describe(n, k, blocksize) + ": " + part + " must be " + dtype + " [" + numel
+                        + "], got " + t.dtype() + " " + t.shape());
             }
         }
 
