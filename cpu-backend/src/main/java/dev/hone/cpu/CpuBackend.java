@@ -163,6 +163,13 @@ public final class CpuBackend implements Backend, FusedOps {
     }
 
     @Override
+    public void narrowProducts(Tensor x, Tensor n, Tensor xn, Tensor h, float scale, Tensor accumulate) {
+        boolean vectorized = n == null ? vectorized(x, h, accumulate) : vectorized(x, n, xn, h, accumulate);
+        if (vectorized && matmuls.narrowProducts(x, n, xn, h, scale, accumulate)) return;
+        Backend.super.narrowProducts(x, n, xn, h, scale, accumulate);
+    }
+
+    @Override
     public void cast(Tensor x, Tensor out) {
         if (x.dtype() == out.dtype()) copies.copy(x, out);
         else if (vectorized(x, out)) elementwise.cast(x, out);

@@ -2,6 +2,7 @@ package dev.hone.cpu;
 
 import dev.hone.cpu.gemm.Gemm;
 import dev.hone.cpu.gemm.GemmTerm;
+import dev.hone.cpu.gemm.MatrixView;
 import dev.hone.tensor.DType;
 import dev.hone.tensor.Layout;
 import dev.hone.tensor.Shape;
@@ -68,6 +69,19 @@ final class MatmulOps {
         gemm.gemmSum(m, n, term(a1, b1, alpha1), term(a2, b2, alpha2), beta,
                 out.storage().segment(), out.layout().offset(), out.stride(0));
         return true;
+    }
+
+    /**
+     * xn = x·n and accumulate += scale·xᵀ·h in one pass over x ({@link Gemm#narrowProducts}); returns false
+     * (nothing done) for operands outside its fused path, which the caller computes as matmuls.
+     */
+    boolean narrowProducts(Tensor x, Tensor n, Tensor xn, Tensor h, float scale, Tensor accumulate) {
+        return gemm.narrowProducts(x.dim(0), x.dim(1), h.dim(1), view(x), n == null ? null : view(n),
+                xn == null ? null : view(xn), view(h), scale, view(accumulate));
+    }
+
+    private static MatrixView view(Tensor t) {
+        return new MatrixView(t.dtype(), t.storage().segment(), t.layout().offset(), t.stride(0), t.stride(1));
     }
 
     private static GemmTerm term(Tensor a, Tensor b, float alpha) {

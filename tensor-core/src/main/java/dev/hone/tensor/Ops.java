@@ -230,6 +230,39 @@ public final class Ops {
         a1.backend().matmulSum(a1, b1, alpha1, a2, b2, alpha2, out, beta);
     }
 
+    /**
+     * xn = x @ n (overwritten; both may be null) and accumulate += scale * xᵀ @ h, for x [M, K], n [K, r],
+     * xn [M, r], h [M, r'] and accumulate [K, r']; outputs of x's dtype or F32. One pass over x where the
+     * backend can (a LoRA layer's backward: g·B and dB = s·gᵀ·h from one read of g).
+     */
+    public static void narrowProductsInto(Tensor x, Tensor n, Tensor xn, Tensor h, float scale, Tensor accumulate) {
+        String op = "narrowProductsInto";
+        if ((n == null) != (xn == null)) {
+            throw new IllegalArgumentException(op + ": n and xn come together, got n " + (n == null ? "null" : OpChecks.describe(n))
+                    + " and xn " + (xn == null ? "null" : OpChecks.describe(xn)));
+        }
+        if (x.rank() != 2 || h.rank() != 2 || accumulate.rank() != 2 || (n != null && (n.rank() != 2 || xn.rank() != 2))) {
+            throw new IllegalArgumentException(op + ": operands must be matrices, got x " + OpChecks.describe(x) + ", h "
+                    + OpChecks.describe(h) + ", accumulate " + OpChecks.describe(accumulate)
+                    + (n == null ? "" : ", n " + OpChecks.describe(n) + ", xn " + OpChecks.describe(xn)));
+        }
+        OpChecks.shape(op, "accumulate", accumulate, matmulShape(op, x.mT(), h));
+        narrowOutput(op, "accumulate", x, accumulate);
+        if (n != null) {
+            OpChecks.shape(op, "xn", xn, matmulShape(op, x, n));
+            narrowOutput(op, "xn", x, xn);
+        }
+        x.backend().narrowProducts(x, n, xn, h, scale, accumulate);
+    }
+
+    private static void narrowOutput(String op, String role, Tensor x, Tensor out) {
+        OpChecks.sameDevice(op, x, out);
+        OpChecks.writable(op, out);
+        if (out.dtype() != x.dtype() && out.dtype() != DType.F32) {
+            throw new IllegalArgumentException(op + ": " + role + " must be " + x.dtype() + " or F32, got " + OpChecks.describe(out));
+        }
+    }
+
     private static Shape matmulShape(String op, Tensor a, Tensor b) {
         if (a.rank() < 2 || b.rank() < 2) {
             throw new IllegalArgumentException(op + ": operands need rank >= 2, got " + OpChecks.describe(a) + " @ " + OpChecks.describe(b));

@@ -58,6 +58,17 @@ class OpsValidationTest {
                 Tensor.zeros(DType.F32, 2, 4), 0), "matmulSumInto", "differ in shape", "[3, 4]", "[3, 5]");
         assertRejected(() -> Ops.matmulSumInto(f23, Tensor.zeros(DType.F32, 3, 4), 1, f4, Tensor.zeros(DType.F32, 4, 4), 1,
                 Tensor.zeros(DType.F32, 2, 4), 0), "matmulSumInto", "matrices", "[4] F32");
+        Tensor n34 = Tensor.zeros(DType.F32, 3, 4), h24 = Tensor.zeros(DType.F32, 2, 4);
+        assertRejected(() -> Ops.narrowProductsInto(f23, n34, null, h24, 1, Tensor.zeros(DType.F32, 3, 4)),
+                "narrowProductsInto", "come together", "xn null");
+        assertRejected(() -> Ops.narrowProductsInto(f23, null, null, h24, 1, Tensor.zeros(DType.F32, 2, 4)),
+                "narrowProductsInto", "accumulate", "[3, 4]", "[2, 4]");
+        assertRejected(() -> Ops.narrowProductsInto(f23, n34, Tensor.zeros(DType.F32, 3, 4), h24, 1, Tensor.zeros(DType.F32, 3, 4)),
+                "narrowProductsInto", "xn", "[2, 4]", "[3, 4]");
+        assertRejected(() -> Ops.narrowProductsInto(f23, null, null, Tensor.zeros(DType.BF16, 2, 4), 1, Tensor.zeros(DType.F32, 3, 4)),
+                "narrowProductsInto", "F32", "BF16");
+        assertRejected(() -> Ops.narrowProductsInto(f23, null, null, h24, 1, Tensor.zeros(DType.I32, 3, 4)),
+                "narrowProductsInto", "accumulate must be F32", "I32");
     }
 
     @Test

@@ -122,6 +122,45 @@ public final class Gemm {
         }
     }
 
+    /**
+     * P = X·N (overwritten) and D += scale·Xᵀ·H in one pass over X [m x k], with N [k x r], P [m x r],
+     * H [m x r] and D [k x r] (a LoRA backward: g·B and dB from one read of g; with n and p null, the
+     * gradient alone, as dA = s·xᵀ·(g·B)). Takes the {@link NarrowProductPair} path when X, D and P are F32
+     * with unit column stride and r <= {@link NarrowProductPair#MAX_RANK}; returns false, having computed
+     * nothing, otherwise (the caller multiplies with {@link #gemm}). N and H may be F32, BF16 or F16 with any
+     * strides. Results depend on the thread count (per-task partial sums of D), never on timing.
+     */
+    public boolean narrowProducts(int m, int k, int r, MatrixView x, MatrixView n, MatrixView p, MatrixView h, float scale,
+                                  MatrixView d) {
+        if ((n == null) != (p == null)) throw new IllegalArgumentException("narrowProducts: N and P come together");
+        if (m < 0 || k < 0 || r < 0) throw new IllegalArgumentException("narrowProducts: negative dimension in m "
+                + m + ", k " + k + ", r " + r);
+        if (m == 0 || k == 0 || r == 0 || !NarrowProductPair.applies(r, x, p, d)) return false;
+        String op = "narrowProducts [" + m + "x" + k + "] with r " + r;
+        x.checkBounds(op, "X", m, k);
+        h.checkBounds(op, "H", m, r);
+        d.checkBounds(op, "D", k, r);
+        checkInputType(op, "H", h.type());
+        if (p != null) {
+            checkInputType(op, "N", n.type());
+            n.checkBounds(op, "N", k, r);
+            p.checkBounds(op, "P", m, r);
+        }
+        NarrowProductPair.Problem problem = new NarrowProductPair.Problem(m, k, r, x, n, p, h, scale, d);
+        boolean shareable = x.segment().isAccessibleBy(otherThread) && h.segment().isAccessibleBy(otherThread)
+                && d.segment().isAccessibleBy(otherThread) && (p == null
+                || (n.segment().isAccessibleBy(otherThread) && p.segment().isAccessibleBy(otherThread)));
+        long fmas = (long) m * k * problem.chunks() * MicroKernel.LANES * (p == null ? 1 : 2);
+        int tasks = !shareable || fmas < PARALLEL_MIN_FMAS ? 1 : Math.min(pool.threads(), problem.blocks());
+        BlockedGemm.Scratch[] scratch = takeScratch();
+        try {
+            NarrowProductPair.run(problem, tasks, scratch, pool);
+        } finally {
+            idleScratch.offer(scratch);
+        }
+        return true;
+    }
+
     private void run(BlockedGemm.Problem p, int threads) {
         int tasks = taskCount(p, threads);
         BlockedGemm.Scratch[] scratch = takeScratch();

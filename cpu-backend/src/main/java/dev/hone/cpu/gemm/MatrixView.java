@@ -7,9 +7,10 @@ import java.lang.foreign.MemorySegment;
 /**
  * A strided 2-D view of host memory: element (r, c) sits at element index
  * {@code offset + r * rowStride + c * colStride} of {@code segment} (indices in elements of {@code type},
- * not bytes). Transposing a view only swaps its strides; nothing is copied.
+ * not bytes). Transposing a view only swaps its strides; nothing is copied. Public so the backend can
+ * hand views to {@link Gemm#narrowProducts}; its helpers stay inside the package.
  */
-record MatrixView(DType type, MemorySegment segment, long offset, long rowStride, long colStride) {
+public record MatrixView(DType type, MemorySegment segment, long offset, long rowStride, long colStride) {
 
     /** The same memory read as the transposed matrix. */
     MatrixView transposed() { return new MatrixView(type, segment, offset, colStride, rowStride); }

@@ -74,6 +74,18 @@ public interface Backend extends AutoCloseable {
         matmul(a2, b2, out, alpha2, 1f);
     }
 
+    /**
+     * Two narrow products over one wide matrix x [M, K]: xn = x @ n with n [K, r] (overwritten; skipped
+     * when xn and n are null) and accumulate [K, r] += scale * xᵀ @ h with h [M, r]. Outputs are F32 or
+     * x's dtype. A LoRA layer's backward needs both from its output gradient g (g·B and dB = s·gᵀ·h), and
+     * dA = s·xᵀ·(g·B) is the second alone; backends that read x once for both override this. The default
+     * is two calls of {@link #matmul}.
+     */
+    default void narrowProducts(Tensor x, Tensor n, Tensor xn, Tensor h, float scale, Tensor accumulate) {
+        if (xn != null) matmul(x, n, xn, 1f, 0f);
+        matmul(x.mT(), h, accumulate, scale, 1f);
+    }
+
     /** out = x converted to out's dtype (round to nearest even for narrowing floats, truncation toward 0 for float to int). */
     void cast(Tensor x, Tensor out);
 

@@ -289,6 +289,38 @@ public abstract class PrimitiveConformanceTests extends ConformanceSupport {
         })));
     }
 
+    @TestFactory
+    Stream<DynamicTest> narrowProducts() {
+        return FLOAT_TYPES.stream().map(dtype -> DynamicTest.dynamicTest("narrow products over one pass " + dtype, check(() -> {
+            // {M, K, r}: row counts off the 8-row blocks, r below, at, between and above whole vectors, r past
+            // the fused path's widest (70), and a product too small for a second thread
+            int[][] mkr = {{45, 70, 16}, {130, 67, 8}, {257, 33, 20}, {64, 96, 64}, {19, 40, 70}, {3, 5, 1}};
+            for (int[] s : mkr) {
+                int m = s[0], k = s[1], r = s[2];
+                String what = "[" + m + "x" + k + "] with r " + r;
+                Pair x = uniform(dtype, new int[] {m, k}, Variant.OFFSET, 920, -1, 1);
+                Pair n = uniform(dtype, new int[] {k, r}, Variant.TRANSPOSED, 921, -1, 1);
+                Pair h = uniform(dtype, new int[] {m, r}, Variant.OFFSET, 922, -1, 1);
+                Pair xn = new Pair(Ops.full(x.expected(), dtype, Shape.of(m, r), Double.NaN),
+                        Ops.full(x.actual(), dtype, Shape.of(m, r), Double.NaN));
+                Pair accumulate = uniform(DType.F32, new int[] {k, r}, 923, -1, 1);
+                narrowProductsInto(x, n, xn, h, accumulate);
+                assertClose(what + ": x·n over NaN", xn, Tolerance.forOutput(dtype, Tolerance.matmulF32(k)));
+                assertClose(what + ": accumulate += s·xᵀ·h", accumulate, Tolerance.forOutput(DType.F32, Tolerance.matmulF32(m)));
+                Pair alone = uniform(dtype, new int[] {k, r}, 924, -1, 1);
+                narrowProductsInto(x, null, null, h, alone);
+                assertClose(what + ": accumulate alone", alone, Tolerance.forOutput(dtype, Tolerance.matmulF32(m)));
+            }
+        })));
+    }
+
+    private static void narrowProductsInto(Pair x, Pair n, Pair xn, Pair h, Pair accumulate) {
+        Ops.narrowProductsInto(x.expected(), n == null ? null : n.expected(), xn == null ? null : xn.expected(), h.expected(),
+                0.75f, accumulate.expected());
+        Ops.narrowProductsInto(x.actual(), n == null ? null : n.actual(), xn == null ? null : xn.actual(), h.actual(),
+                0.75f, accumulate.actual());
+    }
+
     private static void matmulSumInto(Pair x, Pair w, Pair h, Pair b, Pair out, float beta) {
         Ops.matmulSumInto(x.expected(), w.expected(), 1f, h.expected(), b.expected(), 0.75f, out.expected(), beta);
         Ops.matmulSumInto(x.actual(), w.actual(), 1f, h.actual(), b.actual(), 0.75f, out.actual(), beta);
