@@ -109,8 +109,10 @@ final class NarrowProductPair {
 
     private static void accumulate(MemorySegment seg, long xAt, long rowBytes, int rows, float[] h, int hAt,
                                    float[] partial, int pAt, int k) {
-        if (rows == ROWS) {
-            NarrowPairKernels.gradient(seg, xAt, rowBytes, h, hAt, partial, pAt, k);
+        if (rows == ROWS) {   // sweeps of GRADIENT_ROWS rows (see NarrowPairKernels.gradient)
+            for (int i = 0; i < ROWS; i += NarrowPairKernels.GRADIENT_ROWS) {
+                NarrowPairKernels.gradient(seg, xAt + i * rowBytes, rowBytes, h, hAt + i * LANES, partial, pAt, k);
+            }
             return;
         }
         for (int i = 0; i < rows; i++) NarrowPairKernels.gradientRow(seg, xAt + i * rowBytes, h, hAt + i * LANES, partial, pAt, k);
