@@ -26,7 +26,8 @@ import java.util.concurrent.TimeUnit;
 /**
  * JMH regression set for the kernels that dominate a training step (issue 8), on the cpu backend with
  * 2 threads and the GPT-2-small block's sizes (2048 tokens, d 768, 12 heads of 64): the linear-layer
- * GEMMs (MLP up, LoRA A and B products, the weight gradient Xᵀ·dY), causal attention forward and
+ * GEMMs (MLP up, LoRA A and B products, the weight gradient Xᵀ·dY), the LoRA backward's narrow products
+ * (g·B with dB in one pass, and dA), causal attention forward and
  * backward [8, 12, 256, 64], cross-entropy forward+backward over [2048, 32000] logits and RMSNorm
  * forward+backward [2048, 768]. benchmarks/run-vs-pytorch.sh runs it with short settings and
  * benchmarks/scripts/hot_kernels_check.py flags any kernel slower than its baseline row by the
@@ -39,7 +40,8 @@ import java.util.concurrent.TimeUnit;
 @Measurement(iterations = 3, time = 1)
 @Fork(value = 1, jvmArgsAppend = {"--add-modules", "jdk.incubator.vector", "--enable-native-access=ALL-UNNAMED", "-Dhone.threads=2"})
 public class HotKernelBenchmark {
-    @Param({"gemm_mlp_up", "gemm_lora_A", "gemm_lora_B", "gemm_dW", "attention_fwd", "attention_bwd", "cross_entropy", "rmsnorm"})
+    @Param({"gemm_mlp_up", "gemm_lora_A", "gemm_lora_B", "gemm_dW", "lora_grad_pair", "lora_grad_A", "attention_fwd", "attention_bwd",
+            "cross_entropy", "rmsnorm"})
     public String kernel;
 
     private Backend backend;
@@ -55,6 +57,7 @@ public class HotKernelBenchmark {
             case "gemm_lora_A" -> matmul(random(1, 2048, 768), random(2, 768, 16));
             case "gemm_lora_B" -> matmul(random(1, 2048, 16), random(2, 16, 768));
             case "gemm_dW" -> matmul(random(1, 2048, 768).mT(), random(2, 2048, 3072));
+            case "lora_grad_pair", "lora_grad_A" -> loraGradients(kernel.endsWith("pair"));
             case "attention_fwd", "attention_bwd" -> attention(kernel.endsWith("bwd"));
             case "cross_entropy" -> crossEntropy();
             case "rmsnorm" -> rmsNorm();
@@ -67,6 +70,17 @@ public class HotKernelBenchmark {
     private static Runnable matmul(Tensor a, Tensor b) {
         Tensor c = Tensor.empty(DType.F32, a.dim(0), b.dim(1));
         return () -> Ops.matmulInto(a, b, c, 1f, 0f);
+    }
+
+    /**
+     * A LoRA r=16 layer's backward narrow products ({@link Ops#narrowProductsInto}) on [2048, 768]: g·B with
+     * dB += s·gᵀ·h in one pass over g ("pair"), or dAᵀ += s·xᵀ·(g·B) alone ("A").
+     */
+    private static Runnable loraGradients(boolean pair) {
+        Tensor wide = random(1, 2048, 768), b = random(2, 768, 16), h = random(3, 2048, 16);
+        Tensor gb = Tensor.empty(DType.F32, 2048, 16), grad = Tensor.zeros(DType.F32, 768, 16);
+        if (pair) return () -> Ops.narrowProductsInto(wide, b, gb, h, 2f, grad);
+        return () -> Ops.narrowProductsInto(wide, null, null, h, 2f, grad);
     }
 
     private static Runnable attention(boolean backward) {
