@@ -83,11 +83,13 @@ public interface FusedOps {
      * Scaled dot-product attention with grouped-query heads: q [B, H, T, D], k and v [B, Hkv, S, D],
      * H a multiple of Hkv. Causal masks key s > query t (queries aligned to the end of keys: position
      * t attends to s <= t + S - T). {@code segments} [B, S] (I32, nullable) blocks attention between
-     * different packed examples. Writes out [B, H, T, D] and lse [B, H, T] (F32) for backward.
+     * different packed examples. Writes out [B, H, T, D] and lse [B, H, T] (F32) for backward. q, k and v
+     * may be any views (the heads of a fused QKV projection are strided views of it); out and lse are
+     * contiguous.
      */
     void attention(Tensor q, Tensor k, Tensor v, float scale, boolean causal, Tensor segments, Tensor out, Tensor lse);
 
-    /** dq, dk, dv overwritten. */
+    /** dq, dk, dv overwritten (contiguous); q, k, v, out and dout may be any views. */
     void attentionBackward(Tensor q, Tensor k, Tensor v, float scale, boolean causal, Tensor segments,
                            Tensor out, Tensor lse, Tensor dout, Tensor dq, Tensor dk, Tensor dv);
 

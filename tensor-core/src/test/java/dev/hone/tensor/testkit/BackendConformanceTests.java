@@ -338,7 +338,7 @@ public abstract class BackendConformanceTests extends PrimitiveConformanceTests 
                 for (boolean causal : new boolean[] {false, true}) {
                     for (boolean packed : new boolean[] {false, true}) {
                         Pair segments = packed ? values(DType.I32, segmentIds, b, s) : new Pair(null, null);
-                        Pair q = uniform(dtype, new int[] {b, h, t, d}, seed++, -1, 1);
+                        Pair q = uniform(dtype, new int[] {b, h, t, d}, Variant.OFFSET, seed++, -1, 1);
                         Pair k = uniform(dtype, new int[] {b, hkv, s, d}, Variant.OFFSET, seed++, -1, 1);
                         Pair v = uniform(dtype, new int[] {b, hkv, s, d}, Variant.TRANSPOSED, seed++, -1, 1);
                         float scale = (float) (1 / Math.sqrt(d));
@@ -355,7 +355,7 @@ public abstract class BackendConformanceTests extends PrimitiveConformanceTests 
                             continue;
                         }
                         Pair savedOut = pairOf(out.expected()), savedLse = pairOf(lse.expected());
-                        Pair dout = uniform(dtype, new int[] {b, h, t, d}, seed++, -1, 1);
+                        Pair dout = uniform(dtype, new int[] {b, h, t, d}, Variant.TRANSPOSED, seed++, -1, 1);
                         Pair dq = zeros(dtype, b, h, t, d), dk = zeros(dtype, b, hkv, s, d), dv = zeros(dtype, b, hkv, s, d);
                         expectedOps().attentionBackward(q.expected(), k.expected(), v.expected(), scale, causal, segments.expected(),
                                 savedOut.expected(), savedLse.expected(), dout.expected(), dq.expected(), dk.expected(), dv.expected());
