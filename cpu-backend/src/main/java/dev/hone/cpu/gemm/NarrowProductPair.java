@@ -21,7 +21,10 @@ import static dev.hone.cpu.gemm.MicroKernel.NR;
  * idle, no masks). Per block of {@link #ROWS} rows and one chunk the {@link NarrowPairKernels} keep the
  * block's P rows in ROWS accumulators and scale·H's rows in ROWS registers; per depth index q they load
  * N's row q once, broadcast ROWS elements of X, and load, update and store row q of the task's partial D
- * (k x LANES floats, in L1/L2). Tasks own fixed ranges of row blocks and each sums into its own partial;
+ * (k x LANES floats, in L1/L2); D alone is swept {@link NarrowPairKernels#GRADIENT_ROWS} rows at a time.
+ * In a LoRA r=16 step over [2048x768] (2 threads) g·B with dB takes ~0.75 ms and dA ~0.6 ms, about 37% and
+ * 30% of the FMA peak: each broadcast of X is read through a bounds-checked segment access, and the
+ * operands arrive from memory. Tasks own fixed ranges of row blocks and each sums into its own partial;
  * partials are added into D in task order, so results depend on the task count (fixed for a shape and
  * thread count), never on timing.
  */
