@@ -4,9 +4,6 @@ import dev.hone.tensor.DType;
 import dev.hone.tensor.Scope;
 import dev.hone.tensor.Shape;
 import dev.hone.tensor.Tensor;
-import dev.hone.tensor.reference.ReferenceBackend;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
 import static dev.hone.cpu.Compare.assertClose;
@@ -21,21 +18,7 @@ import static dev.hone.cpu.Compare.uniform;
  * Tolerance: F32 results within 2e-5 of the largest magnitude plus 2e-5 relative (the kit's fused
  * tolerance); BF16 outputs within one BF16 rounding (1e-2).
  */
-class AttentionOpsTest {
-    private static CpuBackend cpu;
-    private static ReferenceBackend reference;
-
-    @BeforeAll
-    static void open() {
-        cpu = new CpuBackend(2);
-        reference = new ReferenceBackend();
-    }
-
-    @AfterAll
-    static void close() {
-        cpu.close();
-        reference.close();
-    }
+class AttentionOpsTest extends CpuAgainstReference {
 
     private void check(DType dtype, int batch, int heads, int kvHeads, int queries, int keys, int d, boolean causal,
                        boolean segmented, boolean transposedQuery, double tolerance) {

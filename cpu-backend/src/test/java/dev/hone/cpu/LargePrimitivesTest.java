@@ -5,12 +5,9 @@ import dev.hone.tensor.Ops;
 import dev.hone.tensor.Scope;
 import dev.hone.tensor.Shape;
 import dev.hone.tensor.Tensor;
-import dev.hone.tensor.reference.ReferenceBackend;
 import dev.hone.tensor.spi.BinaryOp;
 import dev.hone.tensor.spi.ReduceOp;
 import dev.hone.tensor.spi.UnaryOp;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
 import static dev.hone.cpu.Compare.assertClose;
@@ -26,21 +23,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
  * transposed operand. Tolerances are the kit's: 1e-6 elementwise, 1e-5 reductions, 1e-5 sqrt(K)
  * matmul, exact for copies and gathers, 1e-2 for BF16 results.
  */
-class LargePrimitivesTest {
-    private static CpuBackend cpu;
-    private static ReferenceBackend reference;
-
-    @BeforeAll
-    static void open() {
-        cpu = new CpuBackend(2);
-        reference = new ReferenceBackend();
-    }
-
-    @AfterAll
-    static void close() {
-        cpu.close();
-        reference.close();
-    }
+class LargePrimitivesTest extends CpuAgainstReference {
 
     @Test
     void elementwiseAndCastsAcrossThreads() {
@@ -62,13 +45,13 @@ class LargePrimitivesTest {
     }
 
     /** t cast to y's dtype on the cpu backend (y is then overwritten by the caller). */
-    private static Tensor cpu16(Tensor t, Tensor y) {
+    private Tensor cpu16(Tensor t, Tensor y) {
         Tensor c = Tensor.empty(cpu, y.dtype(), t.shape());
         cpu.cast(t, c);
         return c;
     }
 
-    private static Tensor cpu16ref(Tensor t, Tensor y) {
+    private Tensor cpu16ref(Tensor t, Tensor y) {
         Tensor c = Tensor.empty(reference, y.dtype(), t.shape());
         reference.cast(t, c);
         return c;

@@ -4,9 +4,6 @@ import dev.hone.tensor.DType;
 import dev.hone.tensor.Scope;
 import dev.hone.tensor.Shape;
 import dev.hone.tensor.Tensor;
-import dev.hone.tensor.reference.ReferenceBackend;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
 import static dev.hone.cpu.Compare.assertClose;
@@ -21,21 +18,7 @@ import static dev.hone.cpu.Compare.uniform;
  * saturated tails. Tolerances: F32 2e-5 relative + 2e-5 of the largest magnitude (the kit's fused
  * tolerance), BF16 1e-2.
  */
-class NormAndGeluOpsTest {
-    private static CpuBackend cpu;
-    private static ReferenceBackend reference;
-
-    @BeforeAll
-    static void open() {
-        cpu = new CpuBackend(2);
-        reference = new ReferenceBackend();
-    }
-
-    @AfterAll
-    static void close() {
-        cpu.close();
-        reference.close();
-    }
+class NormAndGeluOpsTest extends CpuAgainstReference {
 
     private static double tolerance(DType t) { return t == DType.BF16 ? 1e-2 : 2e-5; }
 

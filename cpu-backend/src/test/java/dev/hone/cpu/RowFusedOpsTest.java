@@ -4,10 +4,7 @@ import dev.hone.tensor.DType;
 import dev.hone.tensor.Scope;
 import dev.hone.tensor.Shape;
 import dev.hone.tensor.Tensor;
-import dev.hone.tensor.reference.ReferenceBackend;
 import dev.hone.tensor.spi.RopeStyle;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
 import static dev.hone.cpu.Compare.assertClose;
@@ -23,21 +20,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
  * enough rows to run on both threads, RoPE in both layouts and inverse, and BF16 variants.
  * Tolerances: F32 2e-5 relative + 2e-5 of the largest magnitude (the kit's fused tolerance), BF16 1e-2.
  */
-class RowFusedOpsTest {
-    private static CpuBackend cpu;
-    private static ReferenceBackend reference;
-
-    @BeforeAll
-    static void open() {
-        cpu = new CpuBackend(2);
-        reference = new ReferenceBackend();
-    }
-
-    @AfterAll
-    static void close() {
-        cpu.close();
-        reference.close();
-    }
+class RowFusedOpsTest extends CpuAgainstReference {
 
     private static double tolerance(DType t) { return t == DType.BF16 ? 1e-2 : 2e-5; }
 
