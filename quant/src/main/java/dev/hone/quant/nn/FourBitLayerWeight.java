@@ -70,18 +70,26 @@ public final class FourBitLayerWeight {
             return Ops.add(Ops.mul(dynamic, scales), offset);                                 // [blocks]
         }
 
-        /** The same float32 arithmetic in one pass over host memory (the op chain above costs ~4 ms on a 4096² weight). */
+        /**
+         * The same float32 arithmetic in one pass over host memory (the op chain above costs ~4 ms on a 4096²
+         * weight): the 256-value map is read into an array once, and each nested group's scale once per group
+         * (a per-element segment read and division made this 0.48 ms of a 4096² decode step's 1.05 ms).
+         */
         private Tensor recoverOnHost() {
             int blocks = codes.dim(0);
-            MemorySegment c = codes.storage().segment(), n = nested.storage().segment(), m = codeMap.storage().segment();
-            long c0 = codes.layout().offset(), n0 = nested.layout().offset(), m0 = codeMap.layout().offset();
+            MemorySegment c = codes.storage().segment(), n = nested.storage().segment();
+            long c0 = codes.layout().offset(), n0 = nested.layout().offset();
+            float[] map = new float[codeMap.dim(0)];
+            MemorySegment.copy(codeMap.storage().segment(), ValueLayout.JAVA_FLOAT_UNALIGNED, codeMap.layout().offset() * Float.BYTES,
+                    map, 0, map.length);
             float shift = (float) offset.item();
             Tensor out = Tensor.empty(DType.F32, blocks);                                      // [blocks]
             MemorySegment o = out.storage().segment();
-            for (int i = 0; i < blocks; i++) {
-                float dynamic = m.getAtIndex(ValueLayout.JAVA_FLOAT_UNALIGNED, m0 + (c.get(ValueLayout.JAVA_BYTE, c0 + i) & 0xff));
-                float scale = n.getAtIndex(ValueLayout.JAVA_FLOAT_UNALIGNED, n0 + i / nestedBlocksize);
-                o.setAtIndex(ValueLayout.JAVA_FLOAT_UNALIGNED, i, dynamic * scale + shift);
+            for (int group = 0, i = 0; i < blocks; group++) {
+                float scale = n.getAtIndex(ValueLayout.JAVA_FLOAT_UNALIGNED, n0 + group);
+                for (int end = Math.min(blocks, i + nestedBlocksize); i < end; i++) {
+                    o.setAtIndex(ValueLayout.JAVA_FLOAT_UNALIGNED, i, map[c.get(ValueLayout.JAVA_BYTE, c0 + i) & 0xff] * scale + shift);
+                }
             }
             return out;
         }

@@ -117,7 +117,7 @@ class QuantizedLinearTest {
     @Test
     void residentWeightRecoversBitsandbytesAbsmaxAndRoundTripsToTheQuantizedTensor() {
         try (Scope _ = Scope.open(cpu)) {
-            Linear source = denseLayer(172, 64, Linear.Bias.NO_BIAS, 31);
+            Linear source = denseLayer(172, 128, Linear.Bias.NO_BIAS, 31);   // 344 blocks: two nested groups of 256
             QuantizedTensor q = QuantizedTensor.quantize(source.weight().value(), QuantSpec.qlora());
             QuantizedLinear layer = new QuantizedLinear(q, null);
             assertThat(layer.weight().packed().absmax().toFloatArray()).as("recovered double-quantized absmax, bit for bit")
