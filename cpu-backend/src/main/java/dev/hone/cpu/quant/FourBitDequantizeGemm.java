@@ -3,6 +3,7 @@ package dev.hone.cpu.quant;
 import dev.hone.cpu.gemm.Gemm;
 import dev.hone.cpu.parallel.WorkerPool;
 import dev.hone.tensor.DType;
+import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.IntVector;
 
 import java.lang.foreign.MemorySegment;
@@ -35,8 +36,29 @@ final class FourBitDequantizeGemm {
         int n = w.rows(), k = w.cols();
         MemorySegment x = MemorySegment.ofArray(xs), c = MemorySegment.ofArray(y);
         // y[:, n0 .. n0+count) = xs [rows, k] · tile[count, k]ᵀ
-        forEachTile(w, pool, (tile, n0, count) ->
+        forEachTile(w, pool, false, (tile, n0, count) ->
                 gemm.gemm(rows, count, k, 1f, DType.F32, x, 0, k, 1, DType.F32, tile, 0, 1, k, 0f, c, n0, n));
+    }
+
+    /**
+     * y[M, N] = x[M, K] · dequant(W)ᵀ with x and y F32 row-major in natural order, read and written in place
+     * (element offsets into their segments): the tile is dequantized in natural order, so the activations need
+     * no reordered copy and the product lands in y directly. y is overwritten.
+     */
+    static void forwardInPlace(MemorySegment x, long xOffset, int rows, FourBitWeight w, MemorySegment y, long yOffset,
+                               WorkerPool pool, Gemm gemm) {
+        int n = w.rows(), k = w.cols();
+        forEachTile(w, pool, true, (tile, n0, count) ->
+                gemm.gemm(rows, count, k, 1f, DType.F32, x, xOffset, k, 1, DType.F32, tile, 0, 1, k, 0f, y, yOffset + n0, n));
+    }
+
+    /** dx[M, K] = dy[M, N] · dequant(W), F32 row-major in natural order, in place as {@link #forwardInPlace}; dx is overwritten. */
+    static void inputGradientInPlace(MemorySegment dy, long dyOffset, int rows, FourBitWeight w, MemorySegment dx, long dxOffset,
+                                     WorkerPool pool, Gemm gemm) {
+        int n = w.rows(), k = w.cols();
+        forEachTile(w, pool, true, (tile, n0, count) ->
+                gemm.gemm(rows, k, count, 1f, DType.F32, dy, dyOffset + n0, n, 1, DType.F32, tile, 0, k, 1, n0 == 0 ? 0f : 1f,
+                        dx, dxOffset, k));
     }
 
     /** acc[M, K] = dy[M, N] · dequant(W) with acc in decoded order; acc is overwritten; gemm runs on pool. */
@@ -44,7 +66,7 @@ final class FourBitDequantizeGemm {
         int n = w.rows(), k = w.cols();
         MemorySegment g = MemorySegment.ofArray(dy), c = MemorySegment.ofArray(acc);
         // acc [rows, k] (+)= dy[:, n0 .. n0+count) · tile[count, k]
-        forEachTile(w, pool, (tile, n0, count) ->
+        forEachTile(w, pool, false, (tile, n0, count) ->
                 gemm.gemm(rows, k, count, 1f, DType.F32, g, n0, n, 1, DType.F32, tile, 0, k, 1, n0 == 0 ? 0f : 1f, c, 0, k));
     }
 
@@ -55,7 +77,7 @@ final class FourBitDequantizeGemm {
     }
 
     /** Dequantizes the weight a tile of rows at a time into one reused buffer and hands each tile to {@code product}. */
-    private static void forEachTile(FourBitWeight w, WorkerPool pool, TileProduct product) {
+    private static void forEachTile(FourBitWeight w, WorkerPool pool, boolean natural, TileProduct product) {
         int n = w.rows();
         int tileRows = tileRows(w);
         float[] tile = new float[tileRows * w.cols()];
@@ -63,7 +85,7 @@ final class FourBitDequantizeGemm {
         NibbleDecoder decoder = new NibbleDecoder(w.table());
         for (int n0 = 0; n0 < n; n0 += tileRows) {
             int count = Math.min(tileRows, n - n0);
-            dequantizeRows(decoder, w, n0, count, tile, pool);
+            dequantizeRows(decoder, w, n0, count, tile, pool, natural);
             product.apply(b, n0, count);
         }
     }
@@ -74,16 +96,17 @@ final class FourBitDequantizeGemm {
         return Math.min(rows, w.rows());
     }
 
-    /** Weight rows [n0, n0 + count) dequantized into tile rows [0, count), in parallel. */
-    private static void dequantizeRows(NibbleDecoder d, FourBitWeight w, int n0, int count, float[] tile, WorkerPool pool) {
+    /** Weight rows [n0, n0 + count) dequantized into tile rows [0, count), in parallel; natural or decoded order. */
+    private static void dequantizeRows(NibbleDecoder d, FourBitWeight w, int n0, int count, float[] tile, WorkerPool pool,
+                                       boolean natural) {
         int k = w.cols();
         pool.parallelFor((count + ROWS_PER_TASK - 1) / ROWS_PER_TASK, t -> {
             int end = Math.min(count, (t + 1) * ROWS_PER_TASK);
-            for (int r = t * ROWS_PER_TASK; r < end; r++) dequantizeRow(d, w, n0 + r, tile, r * k);
+            for (int r = t * ROWS_PER_TASK; r < end; r++) dequantizeRow(d, w, n0 + r, tile, r * k, natural);
         });
     }
 
-    private static void dequantizeRow(NibbleDecoder d, FourBitWeight w, int n, float[] out, int outPos) {
+    private static void dequantizeRow(NibbleDecoder d, FourBitWeight w, int n, float[] out, int outPos, boolean natural) {
         int k = w.cols(), bs = w.blocksize();
         long rowByte = (long) n * k / 2;
         for (int b = 0; b < w.blocksPerRow(); b++) {
@@ -91,8 +114,13 @@ final class FourBitDequantizeGemm {
             if (NibbleDecoder.supported()) {
                 for (int g = b * bs; g < (b + 1) * bs; g += NibbleDecoder.GROUP) {
                     IntVector codes = NibbleDecoder.loadCodes(w.packed(), rowByte + g / 2);
-                    d.even(codes).mul(scale).intoArray(out, outPos + g);
-                    d.odd(codes).mul(scale).intoArray(out, outPos + g + NibbleDecoder.LANES);
+                    FloatVector even = d.even(codes).mul(scale), odd = d.odd(codes).mul(scale);
+                    if (natural) {
+                        d.storeNatural(even, odd, out, outPos + g);
+                    } else {
+                        even.intoArray(out, outPos + g);
+                        odd.intoArray(out, outPos + g + NibbleDecoder.LANES);
+                    }
                 }
             } else {
                 for (int i = b * bs; i < (b + 1) * bs; i++) out[outPos + i] = w.table()[FourBitMatmul.code(w, (long) n * k + i)] * scale;

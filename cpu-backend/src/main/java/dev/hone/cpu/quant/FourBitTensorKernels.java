@@ -13,6 +13,10 @@ import java.lang.foreign.MemorySegment;
  * {@link FourBitMatmul} on host tensors: activations F32 or BF16 (widened exactly to F32), outputs F32
  * or BF16 (rounded to nearest even from the F32 sums), any leading batch axes. Inputs and outputs must
  * be contiguous CPU tensors whose last axis matches the weight; errors name the op and the shapes.
+ * F32 products with enough rows for the dequantize-then-GEMM path run on the tensors' own memory (the
+ * weight is dequantized in natural order); the rest go through float arrays. Copying and reordering the
+ * activations cost an NF4 layer [2048x768]·[768x768] forward+backward 28.0 ms against 17.2 ms in place
+ * (the dense layer: 16.2 ms).
  */
 public final class FourBitTensorKernels {
     private FourBitTensorKernels() { }
@@ -25,6 +29,11 @@ public final class FourBitTensorKernels {
     /** y[..., N] = x[..., K] · dequant(W)ᵀ; {@code gemm} runs on {@code pool} (see {@link FourBitMatmul}). */
     public static void forward(Tensor x, FourBitWeight w, Tensor y, WorkerPool pool, Gemm gemm) {
         int rows = check("forward", x, w.cols(), y, w.rows());
+        if (inPlace(rows, pool, x, y)) {
+            FourBitDequantizeGemm.forwardInPlace(x.storage().segment(), x.layout().offset(), rows, w, y.storage().segment(),
+                    y.layout().offset(), pool, gemm != null ? gemm : new Gemm(pool));
+            return;
+        }
         float[] out = new float[Math.toIntExact(y.numel())];
         FourBitMatmul.forward(read(x), rows, w, out, pool, gemm);
         write(out, y);
@@ -38,9 +47,24 @@ public final class FourBitTensorKernels {
     /** dx[..., K] = dy[..., N] · dequant(W) (overwrites dx); {@code gemm} runs on {@code pool}. */
     public static void inputGradient(Tensor dy, FourBitWeight w, Tensor dx, WorkerPool pool, Gemm gemm) {
         int rows = check("inputGradient", dy, w.rows(), dx, w.cols());
+        if (inPlace(rows, pool, dy, dx)) {
+            FourBitDequantizeGemm.inputGradientInPlace(dy.storage().segment(), dy.layout().offset(), rows, w, dx.storage().segment(),
+                    dx.layout().offset(), pool, gemm != null ? gemm : new Gemm(pool));
+            return;
+        }
         float[] out = new float[Math.toIntExact(dx.numel())];
         FourBitMatmul.inputGradient(read(dy), rows, w, out, pool, gemm);
         write(out, dx);
+    }
+
+    /**
+     * Whether the product runs on the tensors' own memory: F32 in and out, enough rows for the
+     * dequantize-then-GEMM path, and vector decoding (which can emit the natural order). Otherwise the
+     * activations are copied to arrays (widening BF16) for {@link FourBitMatmul}.
+     */
+    private static boolean inPlace(int rows, WorkerPool pool, Tensor in, Tensor out) {
+        return pool != null && rows >= FourBitDequantizeGemm.MIN_ROWS && NibbleDecoder.supported()
+                && in.dtype() == DType.F32 && out.dtype() == DType.F32;
     }
 
     /** The activation rows, after checking the tensors; the message (shapes concatenated) is built only on failure. */

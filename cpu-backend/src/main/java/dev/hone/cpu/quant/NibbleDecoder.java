@@ -31,6 +31,9 @@ final class NibbleDecoder {
 
     private final IntVector tableLow;
     private final IntVector tableHigh;
+    /** Two-vector select indices that merge an (even, odd) pair back into natural order: lanes [0, L) and [L, 2L). */
+    private final FloatVector naturalLow;
+    private final FloatVector naturalHigh;
 
     /** A decoder for {@code table} (16 values); without vector support (see {@link #supported()}) it holds nothing. */
     NibbleDecoder(float[] table) {
@@ -38,6 +41,14 @@ final class NibbleDecoder {
         for (int i = 0; i < 16; i++) bits[i] = Float.floatToRawIntBits(table[i]);
         this.tableLow = supported() ? IntVector.fromArray(INTS, bits, 0) : null;
         this.tableHigh = supported() && LANES < 16 ? IntVector.fromArray(INTS, bits, LANES) : null;
+        float[] low = new float[LANES], high = new float[LANES];
+        for (int j = 0; j < LANES; j++) {
+            int element = j / 2 + (j % 2) * LANES;     // even element j/2, or odd element j/2 (the second vector)
+            low[j] = element;
+            high[j] = element + LANES / 2;
+        }
+        this.naturalLow = supported() ? FloatVector.fromArray(FLOATS, low, 0) : null;
+        this.naturalHigh = supported() ? FloatVector.fromArray(FLOATS, high, 0) : null;
     }
 
     /** Whether the vector path is available (it needs at least 8 float lanes: 256-bit vectors). */
@@ -54,6 +65,12 @@ final class NibbleDecoder {
 
     /** Weights of the odd elements of the group (low nibbles). */
     FloatVector odd(IntVector codes) { return lookup(codes.and(0xf)); }
+
+    /** out[at + 2j] = even[j] and out[at + 2j + 1] = odd[j] for j < L: a decoded group in natural order. */
+    void storeNatural(FloatVector even, FloatVector odd, float[] out, int at) {
+        naturalLow.selectFrom(even, odd).intoArray(out, at);
+        naturalHigh.selectFrom(even, odd).intoArray(out, at + LANES);
+    }
 
     private FloatVector lookup(IntVector index) {
         if (tableHigh == null) return index.selectFrom(tableLow).reinterpretAsFloats();
