@@ -5,6 +5,7 @@ import dev.hone.cpu.kernels.AdamW;
 import dev.hone.cpu.parallel.WorkerPool;
 import dev.hone.cpu.quant.FourBitTensorKernels;
 import dev.hone.cpu.quant.FourBitWeight;
+import dev.hone.cpu.quant.TileBuffers;
 import dev.hone.tensor.DType;
 import dev.hone.tensor.Device;
 import dev.hone.tensor.HostMemoryPool;
@@ -49,6 +50,7 @@ public final class CpuBackend implements Backend, FusedOps {
     private final ReduceOps reductions;
     private final IndexOps indexing;
     private final Gemm gemm;
+    private final TileBuffers fourBitTiles = new TileBuffers();
     private final MatmulOps matmuls;
     private final SoftmaxOps softmaxes;
     private final RmsNormOps rmsNorms;
@@ -103,7 +105,7 @@ public final class CpuBackend implements Backend, FusedOps {
 
     @Override public Optional<FusedOps> fused() { return Optional.of(this); }
 
-    @Override public Optional<FourBitOps> fourBit() { return Optional.of(new FourBitKernels(pool, gemm)); }
+    @Override public Optional<FourBitOps> fourBit() { return Optional.of(new FourBitKernels(pool, gemm, fourBitTiles)); }
 
     @Override
     public void close() {
@@ -317,7 +319,7 @@ public final class CpuBackend implements Backend, FusedOps {
      * pool: F32 / BF16 activations, k a multiple of blocksize. The absmax and code book tensors are read
      * into float arrays per call (n*k/blocksize + 16 floats); the packed codes are read in place.
      */
-    private record FourBitKernels(WorkerPool pool, Gemm gemm) implements FourBitOps {
+    private record FourBitKernels(WorkerPool pool, Gemm gemm, TileBuffers tiles) implements FourBitOps {
         @Override
         public boolean supports(DType activations, int n, int k, int blocksize) {
             return (activations == DType.F32 || activations == DType.BF16) && k % blocksize == 0;
@@ -325,12 +327,12 @@ public final class CpuBackend implements Backend, FusedOps {
 
         @Override
         public void matmul(Tensor x, Tensor codes, Tensor absmax, Tensor codebook, int n, int k, int blocksize, Tensor y) {
-            FourBitTensorKernels.forward(x, weight(codes, absmax, codebook, n, k, blocksize), y, pool, gemm);
+            FourBitTensorKernels.forward(x, weight(codes, absmax, codebook, n, k, blocksize), y, pool, gemm, tiles);
         }
 
         @Override
         public void inputGradient(Tensor dy, Tensor codes, Tensor absmax, Tensor codebook, int n, int k, int blocksize, Tensor dx) {
-            FourBitTensorKernels.inputGradient(dy, weight(codes, absmax, codebook, n, k, blocksize), dx, pool, gemm);
+            FourBitTensorKernels.inputGradient(dy, weight(codes, absmax, codebook, n, k, blocksize), dx, pool, gemm, tiles);
         }
 
         /**

@@ -36,7 +36,7 @@ final class FourBitDequantizeGemm {
         int n = w.rows(), k = w.cols();
         MemorySegment x = MemorySegment.ofArray(xs), c = MemorySegment.ofArray(y);
         // y[:, n0 .. n0+count) = xs [rows, k] · tile[count, k]ᵀ
-        forEachTile(w, pool, false, (tile, n0, count) ->
+        forEachTile(w, pool, false, new TileBuffers(), (tile, n0, count) ->
                 gemm.gemm(rows, count, k, 1f, DType.F32, x, 0, k, 1, DType.F32, tile, 0, 1, k, 0f, c, n0, n));
     }
 
@@ -46,17 +46,17 @@ final class FourBitDequantizeGemm {
      * no reordered copy and the product lands in y directly. y is overwritten.
      */
     static void forwardInPlace(MemorySegment x, long xOffset, int rows, FourBitWeight w, MemorySegment y, long yOffset,
-                               WorkerPool pool, Gemm gemm) {
+                               WorkerPool pool, Gemm gemm, TileBuffers tiles) {
         int n = w.rows(), k = w.cols();
-        forEachTile(w, pool, true, (tile, n0, count) ->
+        forEachTile(w, pool, true, tiles, (tile, n0, count) ->
                 gemm.gemm(rows, count, k, 1f, DType.F32, x, xOffset, k, 1, DType.F32, tile, 0, 1, k, 0f, y, yOffset + n0, n));
     }
 
     /** dx[M, K] = dy[M, N] · dequant(W), F32 row-major in natural order, in place as {@link #forwardInPlace}; dx is overwritten. */
     static void inputGradientInPlace(MemorySegment dy, long dyOffset, int rows, FourBitWeight w, MemorySegment dx, long dxOffset,
-                                     WorkerPool pool, Gemm gemm) {
+                                     WorkerPool pool, Gemm gemm, TileBuffers tiles) {
         int n = w.rows(), k = w.cols();
-        forEachTile(w, pool, true, (tile, n0, count) ->
+        forEachTile(w, pool, true, tiles, (tile, n0, count) ->
                 gemm.gemm(rows, k, count, 1f, DType.F32, dy, dyOffset + n0, n, 1, DType.F32, tile, 0, k, 1, n0 == 0 ? 0f : 1f,
                         dx, dxOffset, k));
     }
@@ -66,7 +66,7 @@ final class FourBitDequantizeGemm {
         int n = w.rows(), k = w.cols();
         MemorySegment g = MemorySegment.ofArray(dy), c = MemorySegment.ofArray(acc);
         // acc [rows, k] (+)= dy[:, n0 .. n0+count) · tile[count, k]
-        forEachTile(w, pool, false, (tile, n0, count) ->
+        forEachTile(w, pool, false, new TileBuffers(), (tile, n0, count) ->
                 gemm.gemm(rows, k, count, 1f, DType.F32, g, n0, n, 1, DType.F32, tile, 0, k, 1, n0 == 0 ? 0f : 1f, c, 0, k));
     }
 
@@ -77,16 +77,20 @@ final class FourBitDequantizeGemm {
     }
 
     /** Dequantizes the weight a tile of rows at a time into one reused buffer and hands each tile to {@code product}. */
-    private static void forEachTile(FourBitWeight w, WorkerPool pool, boolean natural, TileProduct product) {
+    private static void forEachTile(FourBitWeight w, WorkerPool pool, boolean natural, TileBuffers tiles, TileProduct product) {
         int n = w.rows();
         int tileRows = tileRows(w);
-        float[] tile = new float[tileRows * w.cols()];
-        MemorySegment b = MemorySegment.ofArray(tile);
-        NibbleDecoder decoder = new NibbleDecoder(w.table());
-        for (int n0 = 0; n0 < n; n0 += tileRows) {
-            int count = Math.min(tileRows, n - n0);
-            dequantizeRows(decoder, w, n0, count, tile, pool, natural);
-            product.apply(b, n0, count);
+        float[] tile = tiles.take(tileRows * w.cols());
+        try {
+            MemorySegment b = MemorySegment.ofArray(tile);
+            NibbleDecoder decoder = new NibbleDecoder(w.table());
+            for (int n0 = 0; n0 < n; n0 += tileRows) {
+                int count = Math.min(tileRows, n - n0);
+                dequantizeRows(decoder, w, n0, count, tile, pool, natural);
+                product.apply(b, n0, count);
+            }
+        } finally {
+            tiles.release(tile);
         }
     }
 

@@ -28,10 +28,15 @@ public final class FourBitTensorKernels {
 
     /** y[..., N] = x[..., K] · dequant(W)ᵀ; {@code gemm} runs on {@code pool} (see {@link FourBitMatmul}). */
     public static void forward(Tensor x, FourBitWeight w, Tensor y, WorkerPool pool, Gemm gemm) {
+        forward(x, w, y, pool, gemm, new TileBuffers());
+    }
+
+    /** {@link #forward(Tensor, FourBitWeight, Tensor, WorkerPool, Gemm)} with dequantized tiles from {@code tiles}. */
+    public static void forward(Tensor x, FourBitWeight w, Tensor y, WorkerPool pool, Gemm gemm, TileBuffers tiles) {
         int rows = check("forward", x, w.cols(), y, w.rows());
         if (inPlace(rows, pool, x, y)) {
             FourBitDequantizeGemm.forwardInPlace(x.storage().segment(), x.layout().offset(), rows, w, y.storage().segment(),
-                    y.layout().offset(), pool, gemm != null ? gemm : new Gemm(pool));
+                    y.layout().offset(), pool, gemm != null ? gemm : new Gemm(pool), tiles);
             return;
         }
         float[] out = new float[Math.toIntExact(y.numel())];
@@ -46,10 +51,15 @@ public final class FourBitTensorKernels {
 
     /** dx[..., K] = dy[..., N] · dequant(W) (overwrites dx); {@code gemm} runs on {@code pool}. */
     public static void inputGradient(Tensor dy, FourBitWeight w, Tensor dx, WorkerPool pool, Gemm gemm) {
+        inputGradient(dy, w, dx, pool, gemm, new TileBuffers());
+    }
+
+    /** {@link #inputGradient(Tensor, FourBitWeight, Tensor, WorkerPool, Gemm)} with dequantized tiles from {@code tiles}. */
+    public static void inputGradient(Tensor dy, FourBitWeight w, Tensor dx, WorkerPool pool, Gemm gemm, TileBuffers tiles) {
         int rows = check("inputGradient", dy, w.rows(), dx, w.cols());
         if (inPlace(rows, pool, dy, dx)) {
             FourBitDequantizeGemm.inputGradientInPlace(dy.storage().segment(), dy.layout().offset(), rows, w, dx.storage().segment(),
-                    dx.layout().offset(), pool, gemm != null ? gemm : new Gemm(pool));
+                    dx.layout().offset(), pool, gemm != null ? gemm : new Gemm(pool), tiles);
             return;
         }
         float[] out = new float[Math.toIntExact(dx.numel())];
