@@ -88,7 +88,7 @@ final class NarrowProductPair {
         long rowBytes = x.rowStride() * Float.BYTES;
         for (int block = block0; block < block1; block++) {
             int row0 = block * ROWS, rows = Math.min(ROWS, q.m() - row0);
-            packH(q, row0, rows, partial, hAt);
+            packH(q, row0, rows, partial, hAt, s.packer);
             long xAt = x.index(row0, 0) * Float.BYTES;
             for (int c = 0; c < chunks; c++) {
                 int pAt = c * k * LANES, hc = hAt + c * ROWS * LANES;
@@ -121,25 +121,16 @@ final class NarrowProductPair {
         for (int i = 0; i < rows; i++) NarrowPairKernels.gradientRow(seg, xAt + i * rowBytes, h, hAt + i * LANES, partial, pAt, k);
     }
 
-    /** scale·H rows [row0, row0 + rows) as chunks of [ROWS x LANES] at dest[at..], zero padded. */
-    private static void packH(Problem q, int row0, int rows, float[] dest, int at) {
+    /**
+     * scale·H rows [row0, row0 + rows) as chunks of [ROWS x LANES] at dest[at..], zero padded: each chunk is
+     * the packer's panel of H's columns over depth = the block's rows (any dtype and strides it reads).
+     */
+    private static void packH(Problem q, int row0, int rows, float[] dest, int at, PanelPacker packer) {
         Arrays.fill(dest, at, at + q.chunks() * ROWS * LANES, 0f);
-        MatrixView h = q.h();
-        for (int i = 0; i < rows; i++) {
-            for (int j = 0; j < q.r(); j++) {
-                dest[at + (j / LANES) * ROWS * LANES + i * LANES + j % LANES] = q.scale() * readF32(h, row0 + i, j);
-            }
+        for (int c = 0; c < q.chunks(); c++) {
+            packer.pack(q.h().transposed(), (long) c * LANES, Math.min(LANES, q.r() - c * LANES), row0, rows, LANES, q.scale(),
+                    dest, at + c * ROWS * LANES);
         }
-    }
-
-    private static float readF32(MatrixView v, long r, long c) {
-        long at = v.index(r, c);
-        return switch (v.type()) {
-            case F32 -> v.segment().getAtIndex(F32, at);
-            case BF16 -> Float.intBitsToFloat(v.segment().getAtIndex(ValueLayout.JAVA_SHORT_UNALIGNED, at) << 16);
-            case F16 -> Float.float16ToFloat(v.segment().getAtIndex(ValueLayout.JAVA_SHORT_UNALIGNED, at));
-            default -> throw new IllegalArgumentException("narrow products: H has dtype " + v.type() + "; supported are F32, BF16, F16");
-        };
     }
 
     /** D[q, j] += (partial_0 + partial_1 + ...)[q, j], partials in task order. */

@@ -206,7 +206,7 @@ public final class FourBitMatmul {
         else System.arraycopy(src, srcPos, dst, dstPos, n);
     }
 
-    private static Gemm orNew(Gemm gemm, WorkerPool pool) { return gemm != null ? gemm : new Gemm(pool); }
+    static Gemm orNew(Gemm gemm, WorkerPool pool) { return gemm != null ? gemm : new Gemm(pool); }
 
     private static void run(WorkerPool pool, int tasks, IntConsumer body) {
         if (pool == null) {

@@ -36,7 +36,7 @@ public final class FourBitTensorKernels {
         int rows = check("forward", x, w.cols(), y, w.rows());
         if (inPlace(rows, pool, x, y)) {
             FourBitDequantizeGemm.forwardInPlace(x.storage().segment(), x.layout().offset(), rows, w, y.storage().segment(),
-                    y.layout().offset(), pool, gemm != null ? gemm : new Gemm(pool), tiles);
+                    y.layout().offset(), pool, FourBitMatmul.orNew(gemm, pool), tiles);
             return;
         }
         float[] out = new float[Math.toIntExact(y.numel())];
@@ -59,7 +59,7 @@ public final class FourBitTensorKernels {
         int rows = check("inputGradient", dy, w.rows(), dx, w.cols());
         if (inPlace(rows, pool, dy, dx)) {
             FourBitDequantizeGemm.inputGradientInPlace(dy.storage().segment(), dy.layout().offset(), rows, w, dx.storage().segment(),
-                    dx.layout().offset(), pool, gemm != null ? gemm : new Gemm(pool), tiles);
+                    dx.layout().offset(), pool, FourBitMatmul.orNew(gemm, pool), tiles);
             return;
         }
         float[] out = new float[Math.toIntExact(dx.numel())];
