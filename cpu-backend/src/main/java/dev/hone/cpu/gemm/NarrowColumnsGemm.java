@@ -61,22 +61,27 @@ final class NarrowColumnsGemm {
 
     /**
      * {@link #multiply} with A read straight from ROWS rows of an F32 row-major segment (row r at byte
-     * {@code at + r * rowBytes}): no packing pass over the big operand.
+     * {@code at + r * rowBytes}): no packing pass over the big operand. Each address is a loop-invariant row
+     * base plus {@code (long) q * 4}: C2 then removes the segment bounds checks from the loop, which it did
+     * not for a long offset stepped by 4 per iteration (eight compares and spilled offsets per depth index).
+     * [2048x768]·[768x16] on one thread: 105 -> 122 GFLOP/s; in a LoRA step on two threads, where X comes
+     * from memory, unchanged.
      */
     static void multiplyRows(MemorySegment seg, long at, long rowBytes, float[] b, int depth, float[] tile) {
         FloatVector c0 = FloatVector.zero(SPECIES), c1 = c0, c2 = c0, c3 = c0, c4 = c0, c5 = c0, c6 = c0, c7 = c0;
-        long r1 = rowBytes, r2 = 2 * rowBytes, r3 = 3 * rowBytes, r4 = 4 * rowBytes, r5 = 5 * rowBytes, r6 = 6 * rowBytes,
-                r7 = 7 * rowBytes;
-        for (int q = 0; q < depth; q++, at += Float.BYTES) {
+        long a0 = at, a1 = at + rowBytes, a2 = at + 2 * rowBytes, a3 = at + 3 * rowBytes, a4 = at + 4 * rowBytes,
+                a5 = at + 5 * rowBytes, a6 = at + 6 * rowBytes, a7 = at + 7 * rowBytes;
+        for (int q = 0; q < depth; q++) {
             FloatVector v = FloatVector.fromArray(SPECIES, b, q * LANES);
-            c0 = FloatVector.broadcast(SPECIES, seg.get(F32, at)).fma(v, c0);
-            c1 = FloatVector.broadcast(SPECIES, seg.get(F32, at + r1)).fma(v, c1);
-            c2 = FloatVector.broadcast(SPECIES, seg.get(F32, at + r2)).fma(v, c2);
-            c3 = FloatVector.broadcast(SPECIES, seg.get(F32, at + r3)).fma(v, c3);
-            c4 = FloatVector.broadcast(SPECIES, seg.get(F32, at + r4)).fma(v, c4);
-            c5 = FloatVector.broadcast(SPECIES, seg.get(F32, at + r5)).fma(v, c5);
-            c6 = FloatVector.broadcast(SPECIES, seg.get(F32, at + r6)).fma(v, c6);
-            c7 = FloatVector.broadcast(SPECIES, seg.get(F32, at + r7)).fma(v, c7);
+            long o = (long) q * Float.BYTES;
+            c0 = FloatVector.broadcast(SPECIES, seg.get(F32, a0 + o)).fma(v, c0);
+            c1 = FloatVector.broadcast(SPECIES, seg.get(F32, a1 + o)).fma(v, c1);
+            c2 = FloatVector.broadcast(SPECIES, seg.get(F32, a2 + o)).fma(v, c2);
+            c3 = FloatVector.broadcast(SPECIES, seg.get(F32, a3 + o)).fma(v, c3);
+            c4 = FloatVector.broadcast(SPECIES, seg.get(F32, a4 + o)).fma(v, c4);
+            c5 = FloatVector.broadcast(SPECIES, seg.get(F32, a5 + o)).fma(v, c5);
+            c6 = FloatVector.broadcast(SPECIES, seg.get(F32, a6 + o)).fma(v, c6);
+            c7 = FloatVector.broadcast(SPECIES, seg.get(F32, a7 + o)).fma(v, c7);
         }
         c0.intoArray(tile, 0);
         c1.intoArray(tile, NR);
