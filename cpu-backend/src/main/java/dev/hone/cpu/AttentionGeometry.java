@@ -25,10 +25,11 @@ record AttentionGeometry(int batch, int heads, int kvHeads, int queries, int key
     int shift() { return keys - queries; }
 
     /**
-     * The head dimension rounded up to whole vectors ({@link AttentionProducts#LANES}), so the products never
-     * take the half-vector kernels: 256-bit vectors next to 512-bit ones sometimes (JIT timing) ran with their
-     * vector operations not intrinsified, 43% of the demo's samples (stories260K, heads 8 wide) and its 500
-     * steps 53 s instead of 34 s. Heads of 8 then do twice the multiply-adds, on intrinsified kernels.
+     * The head dimension rounded up to whole vectors ({@link AttentionProducts#LANES}), as the products
+     * require. The half-vector (256-bit) kernels that 8-wide heads used to take sometimes (JIT timing) ran
+     * with their vector operations not intrinsified, 43% of the demo's samples (stories260K, heads 8 wide) and
+     * its 500 steps 53 s instead of 34 s; they are gone. Heads of 8 do twice the multiply-adds, on
+     * intrinsified kernels.
      */
     int paddedHeadDim() { return (headDim + AttentionProducts.LANES - 1) / AttentionProducts.LANES * AttentionProducts.LANES; }
 

@@ -6,7 +6,7 @@ import jdk.incubator.vector.VectorSpecies;
 /**
  * Register-blocked matrix products of tiled attention (FlashAttention, Dao et al. 2022) on F32 working
  * arrays, in the style of a GEMM micro-kernel (Goto and van de Geijn 2008): an 8-row block of C (two,
- * one or half a vector wide) stays in registers for the whole sum, and per depth step each loaded
+ * or one vector wide) stays in registers for the whole sum, and per depth step each loaded
  * vector of B feeds 8 FMAs against 8 broadcast elements of A. Two forms, by how A is read:
  * <ul>
  *   <li>{@link #rowsTimes}: C[x][y] += sum over z of A[x][z] B[z][y], A row-major with leading
@@ -14,8 +14,11 @@ import jdk.incubator.vector.VectorSpecies;
  *   <li>{@link #columnsTimes}: C[x][y] += sum over z of A[z][x] B[z][y], A a query-lane tile of
  *       {@link #QUERY_BLOCK} columns (P·V and dS·K, the tile read transposed).</li>
  * </ul>
- * Invariants: the row count is a multiple of 8 and the width a multiple of 8 (callers zero-pad head
- * dimensions and key counts); every element of the touched C block is read, updated and written back, so
+ * Invariants: the row count is a multiple of 8 and the width a multiple of {@link #LANES} (callers
+ * zero-pad key counts to 8 and head vectors to whole vectors, and score tiles are {@link #QUERY_BLOCK}
+ * wide less whole vectors), so every product runs on full preferred-width vectors: the 256-bit kernels
+ * that once took the last 8 columns sometimes ran with their vector operations not intrinsified (see
+ * AttentionGeometry.paddedHeadDim) and were removed. Every element of the touched C block is read, updated and written back, so
  * C must be initialised (zeroed for a fresh product). Each C element is a sum over z in increasing order,
  * whatever the blocking, so results are deterministic. Every method is kept small so that C2 inlines and
  * intrinsifies all of its vector operations.
@@ -24,8 +27,6 @@ public final class AttentionProducts {
     private AttentionProducts() { }
 
     private static final VectorSpecies<Float> F = FloatVector.SPECIES_PREFERRED;
-    /** Half of a 512-bit vector, for the last 8 columns of a head whose width is an odd multiple of 8. */
-    private static final VectorSpecies<Float> F256 = FloatVector.SPECIES_256;
     /** Floats per preferred vector (16 with AVX-512). */
     public static final int LANES = F.length();
     /** Queries per block in query-lane tiles: two vectors. */
@@ -39,11 +40,11 @@ public final class AttentionProducts {
      */
     public static void rowsTimes(float[] a, int aAt, int lda, int rows, float[] b, int bAt, int ldb, int width, int depth,
                                  float[] c, int cAt, int ldc) {
+        requireWholeVectors("rowsTimes", width);
         for (int x = 0; x < rows; x += ROWS) {
             int ax = aAt + x * lda, cx = cAt + x * ldc, y = 0;
             for (; y + 2 * LANES <= width; y += 2 * LANES) rowsWide(a, ax, lda, b, bAt + y, ldb, depth, c, cx + y, ldc);
             for (; y + LANES <= width; y += LANES) rowsOne(a, ax, lda, b, bAt + y, ldb, depth, c, cx + y, ldc);
-            if (y < width) rowsHalf(a, ax, lda, b, bAt + y, ldb, depth, c, cx + y, ldc);
         }
     }
 
@@ -53,11 +54,11 @@ public final class AttentionProducts {
      */
     public static void columnsTimes(float[] a, int aAt, int rows, float[] b, int bAt, int ldb, int width, int depth,
                                     float[] c, int cAt, int ldc) {
+        requireWholeVectors("columnsTimes", width);
         for (int x = 0; x < rows; x += ROWS) {
             int ax = aAt + x, cx = cAt + x * ldc, y = 0;
             for (; y + 2 * LANES <= width; y += 2 * LANES) columnsWide(a, ax, b, bAt + y, ldb, depth, c, cx + y, ldc);
             for (; y + LANES <= width; y += LANES) columnsOne(a, ax, b, bAt + y, ldb, depth, c, cx + y, ldc);
-            if (y < width) columnsHalf(a, ax, b, bAt + y, ldb, depth, c, cx + y, ldc);
         }
     }
 
@@ -107,23 +108,6 @@ public final class AttentionProducts {
             s2 = FloatVector.broadcast(F, a[a2 + z]).fma(bz, s2); s3 = FloatVector.broadcast(F, a[a3 + z]).fma(bz, s3);
             s4 = FloatVector.broadcast(F, a[a4 + z]).fma(bz, s4); s5 = FloatVector.broadcast(F, a[a5 + z]).fma(bz, s5);
             s6 = FloatVector.broadcast(F, a[a6 + z]).fma(bz, s6); s7 = FloatVector.broadcast(F, a[a7 + z]).fma(bz, s7);
-        }
-        s0.intoArray(c, c0); s1.intoArray(c, r1); s2.intoArray(c, r2); s3.intoArray(c, r3);
-        s4.intoArray(c, r4); s5.intoArray(c, r5); s6.intoArray(c, r6); s7.intoArray(c, r7);
-    }
-
-    /** 8 rows x 8 columns on a 256-bit vector (only reached when the preferred vector holds 16 floats). */
-    private static void rowsHalf(float[] a, int a0, int lda, float[] b, int bAt, int ldb, int depth, float[] c, int c0, int ldc) {
-        int a1 = a0 + lda, a2 = a1 + lda, a3 = a2 + lda, a4 = a3 + lda, a5 = a4 + lda, a6 = a5 + lda, a7 = a6 + lda;
-        int r1 = c0 + ldc, r2 = r1 + ldc, r3 = r2 + ldc, r4 = r3 + ldc, r5 = r4 + ldc, r6 = r5 + ldc, r7 = r6 + ldc;
-        FloatVector s0 = half(c, c0), s1 = half(c, r1), s2 = half(c, r2), s3 = half(c, r3);
-        FloatVector s4 = half(c, r4), s5 = half(c, r5), s6 = half(c, r6), s7 = half(c, r7);
-        for (int z = 0; z < depth; z++) {
-            FloatVector bz = half(b, bAt + z * ldb);
-            s0 = FloatVector.broadcast(F256, a[a0 + z]).fma(bz, s0); s1 = FloatVector.broadcast(F256, a[a1 + z]).fma(bz, s1);
-            s2 = FloatVector.broadcast(F256, a[a2 + z]).fma(bz, s2); s3 = FloatVector.broadcast(F256, a[a3 + z]).fma(bz, s3);
-            s4 = FloatVector.broadcast(F256, a[a4 + z]).fma(bz, s4); s5 = FloatVector.broadcast(F256, a[a5 + z]).fma(bz, s5);
-            s6 = FloatVector.broadcast(F256, a[a6 + z]).fma(bz, s6); s7 = FloatVector.broadcast(F256, a[a7 + z]).fma(bz, s7);
         }
         s0.intoArray(c, c0); s1.intoArray(c, r1); s2.intoArray(c, r2); s3.intoArray(c, r3);
         s4.intoArray(c, r4); s5.intoArray(c, r5); s6.intoArray(c, r6); s7.intoArray(c, r7);
@@ -179,24 +163,12 @@ public final class AttentionProducts {
         s4.intoArray(c, r4); s5.intoArray(c, r5); s6.intoArray(c, r6); s7.intoArray(c, r7);
     }
 
-    /** 8 rows x 8 columns on a 256-bit vector, A read down its columns. */
-    private static void columnsHalf(float[] a, int a0, float[] b, int bAt, int ldb, int depth, float[] c, int c0, int ldc) {
-        int r1 = c0 + ldc, r2 = r1 + ldc, r3 = r2 + ldc, r4 = r3 + ldc, r5 = r4 + ldc, r6 = r5 + ldc, r7 = r6 + ldc;
-        FloatVector s0 = half(c, c0), s1 = half(c, r1), s2 = half(c, r2), s3 = half(c, r3);
-        FloatVector s4 = half(c, r4), s5 = half(c, r5), s6 = half(c, r6), s7 = half(c, r7);
-        for (int z = 0; z < depth; z++) {
-            int az = a0 + z * QUERY_BLOCK;
-            FloatVector bz = half(b, bAt + z * ldb);
-            s0 = FloatVector.broadcast(F256, a[az]).fma(bz, s0); s1 = FloatVector.broadcast(F256, a[az + 1]).fma(bz, s1);
-            s2 = FloatVector.broadcast(F256, a[az + 2]).fma(bz, s2); s3 = FloatVector.broadcast(F256, a[az + 3]).fma(bz, s3);
-            s4 = FloatVector.broadcast(F256, a[az + 4]).fma(bz, s4); s5 = FloatVector.broadcast(F256, a[az + 5]).fma(bz, s5);
-            s6 = FloatVector.broadcast(F256, a[az + 6]).fma(bz, s6); s7 = FloatVector.broadcast(F256, a[az + 7]).fma(bz, s7);
-        }
-        s0.intoArray(c, c0); s1.intoArray(c, r1); s2.intoArray(c, r2); s3.intoArray(c, r3);
-        s4.intoArray(c, r4); s5.intoArray(c, r5); s6.intoArray(c, r6); s7.intoArray(c, r7);
-    }
-
     private static FloatVector load(float[] x, int at) { return FloatVector.fromArray(F, x, at); }
 
-    private static FloatVector half(float[] x, int at) { return FloatVector.fromArray(F256, x, at); }
+    private static void requireWholeVectors(String op, int width) {
+        if (width % LANES != 0) {
+            throw new IllegalArgumentException("AttentionProducts." + op + ": width " + width + " is not a multiple of " + LANES
+                    + " (pad it with zero columns)");
+        }
+    }
 }
