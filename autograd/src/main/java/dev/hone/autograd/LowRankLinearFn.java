@@ -109,11 +109,14 @@ public enum LowRankLinearFn implements DiffOp {
         return new Tensor[] {gb, db};
     }
 
-    /** dA = s·(g·B)ᵀ·x [r, in], accumulated as its transpose s·xᵀ·(g·B) [in, r] in one pass over x. */
+    /**
+     * dA = s·(g·B)ᵀ·x [r, in], accumulated as its transpose s·xᵀ·(g·B) [in, r] in one pass over x, written
+     * through a transposed view of dA so no copy into [r, in] follows.
+     */
     private static Tensor adapterAGradient(Tensor gb, Tensor rows, float s) {
-        Tensor daT = Ops.full(rows, rows.dtype(), Shape.of(rows.dim(1), gb.dim(1)), 0);          // [in, r]
-        Ops.narrowProductsInto(rows, null, null, gb, s, daT);
-        return daT.mT().contiguous();                                                                    // [r, in]
+        Tensor da = Ops.full(rows, rows.dtype(), Shape.of(gb.dim(1), rows.dim(1)), 0);           // [r, in]
+        Ops.narrowProductsInto(rows, null, null, gb, s, da.mT());                                 // its [in, r] view
+        return da;
     }
 
     private static void check(LowRankLinearFn op, Tensor x, Tensor a, Tensor b) {

@@ -103,6 +103,30 @@ class TapeTest {
     }
 
     @Test
+    void backwardAfterZeroGradOverwritesTheSameBufferThenAccumulates() {
+        try (Scope scope = Scope.open(backend)) {
+            Linear layer = new Linear(3, 2, Linear.Bias.NO_BIAS, DType.F64, 1);
+            Tensor x = input(2, 5, 3);
+            Runnable pass = () -> {
+                try (Scope step = Scope.open(); Tape tape = Tape.open()) {
+                    tape.backward(Diff.sum(Diff.square(layer.forward(x))));
+                }
+            };
+            pass.run();
+            pass.run();
+            Tensor buffer = layer.weight().grad();
+            double[] twice = buffer.toDoubleArray();
+            layer.zeroGrad();                       // marks the buffer; the next backward writes over it
+            pass.run();
+            assertThat(layer.weight().grad()).isSameAs(buffer);
+            double[] once = buffer.toDoubleArray();
+            for (int i = 0; i < once.length; i++) assertThat(2 * once[i]).isCloseTo(twice[i], within(1e-12));
+            pass.run();
+            assertThat(layer.weight().grad().toDoubleArray()).containsExactly(twice, within(1e-12));
+        }
+    }
+
+    @Test
     void checkpointedBlockGivesTheSameGradientsAsTheDirectOne() {
         try (Scope scope = Scope.open(backend)) {
             Linear first = new Linear(4, 6, Linear.Bias.WITH_BIAS, DType.F64, 11);

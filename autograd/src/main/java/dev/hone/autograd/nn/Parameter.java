@@ -11,7 +11,10 @@ import dev.hone.tensor.Tensor;
  * <p>Invariants: a frozen parameter ({@link Trainability#FROZEN}) never has a gradient buffer; a
  * trainable one gets its buffer on the first backward that reaches it, allocated in the parameter's
  * home scope (the scope open when the parameter was made, which also owns model weights and optimizer
- * state), and later backward passes add into it until {@link #zeroGrad()}. Reading {@link #value()}
+ * state), and later backward passes add into it until {@link #zeroGrad()}. Zeroing is lazy: the buffer is
+ * marked as zero, the next backward overwrites it instead of adding, and {@link #grad()} fills it with
+ * zeros only if it is read while still marked (one small op per parameter and step saved: a LoRA layer
+ * has two). Reading {@link #value()}
  * inside an open tape makes a trainable parameter a leaf of that tape, so forgetting to register a
  * weight is not possible.
  */
@@ -25,6 +28,8 @@ public final class Parameter {
     private Tensor value;
     private Trainability trainability;
     private Tensor grad;
+    /** The buffer's contents are stale and stand for zeros (set by {@link #zeroGrad()}). */
+    private boolean gradIsZero;
 
     /** A trainable parameter whose gradient buffer will live in the current scope. */
     public Parameter(String name, Tensor value) { this(name, value, Trainability.TRAINABLE); }
@@ -63,11 +68,18 @@ public final class Parameter {
         if (t == Trainability.FROZEN && grad != null) {
             home.free(grad);
             grad = null;
+            gradIsZero = false;
         }
     }
 
     /** The accumulated gradient, or null before the first backward (and always for frozen parameters). */
-    public Tensor grad() { return grad; }
+    public Tensor grad() {
+        if (gradIsZero) {
+            Ops.fill(grad, 0);
+            gradIsZero = false;
+        }
+        return grad;
+    }
 
     /** Adds {@code g} (this parameter's shape) into the gradient buffer, creating it on first use. */
     public void accumulateGrad(Tensor g) {
@@ -78,14 +90,17 @@ public final class Parameter {
         if (grad == null) {
             Tensor fresh = g.dtype() == value.dtype() ? g.copy() : Ops.cast(g, value.dtype());
             grad = Scope.current().transferTo(fresh, home);
+        } else if (gradIsZero) {
+            Ops.copyInto(g.dtype() == grad.dtype() ? g : Ops.cast(g, grad.dtype()), grad);
+            gradIsZero = false;
         } else {
             Ops.addInPlace(grad, g.dtype() == grad.dtype() ? g : Ops.cast(g, grad.dtype()));
         }
     }
 
-    /** Sets the gradient to zero, keeping its buffer (no allocation in the next step). */
+    /** Sets the gradient to zero, keeping its buffer (no allocation in the next step); see the class notes. */
     public void zeroGrad() {
-        if (grad != null) Ops.fill(grad, 0);
+        if (grad != null) gradIsZero = true;
     }
 
     @Override

@@ -46,11 +46,13 @@ final class NarrowProductPair {
 
     /**
      * Whether the fused path takes these operands: X is F32 with unit column stride, r is 1..MAX_RANK, D is
-     * F32 with unit column stride, and P, when present, too (a product alone is left to the GEMM, whose
-     * {@link NarrowColumnsGemm} already reads X once).
+     * F32 with any strides (it is written once, element by element, when the partials are added: a LoRA
+     * layer's dA goes straight into its [r, in] layout through a transposed view), and P, when present, is
+     * F32 with unit column stride (a product alone is left to the GEMM, whose {@link NarrowColumnsGemm}
+     * already reads X once).
      */
     static boolean applies(int r, MatrixView x, MatrixView p, MatrixView d) {
-        return r >= 1 && r <= MAX_RANK && isF32Rows(x) && d != null && isF32Rows(d) && (p == null || isF32Rows(p));
+        return r >= 1 && r <= MAX_RANK && isF32Rows(x) && d != null && d.type() == DType.F32 && (p == null || isF32Rows(p));
     }
 
     private static boolean isF32Rows(MatrixView v) { return v.type() == DType.F32 && v.colStride() == 1; }

@@ -310,6 +310,10 @@ public abstract class PrimitiveConformanceTests extends ConformanceSupport {
                 Pair alone = uniform(dtype, new int[] {k, r}, 924, -1, 1);
                 narrowProductsInto(x, null, null, h, alone);
                 assertClose(what + ": accumulate alone", alone, Tolerance.forOutput(dtype, Tolerance.matmulF32(m)));
+                Pair transposedBase = uniform(DType.F32, new int[] {r, k}, 925, -1, 1);
+                narrowProductsInto(x, null, null, h, transposedBase.map(Tensor::mT));
+                assertClose(what + ": accumulate alone into a transposed F32 view", transposedBase,
+                        Tolerance.forOutput(DType.F32, Tolerance.matmulF32(m)));
             }
         })));
     }
