@@ -176,11 +176,11 @@ final class PanelPacker {
     }
 
     /**
-     * F32 or BF16, unit stride along depth: 8 x 8 blocks transposed in registers. When the row count is not
-     * a multiple of 8 (a 12-row panel), the last block starts 8 rows before the end and rewrites a few
-     * rows with the same values, so every row goes through registers (needs valid >= 8); element-by-element
-     * packing of the 4 leftover rows of a 12-row panel cost ~7%. Depths beyond the last multiple of 8 go
-     * element by element.
+     * F32 or BF16, unit stride along depth: 8 x 8 blocks transposed in registers. The last four rows of a
+     * 12-row panel go through a 4 x 8 transpose ({@link Transpose8#block4}); other row counts that are not a
+     * multiple of 8 start their last block 8 rows before the end and rewrite a few rows with the same values,
+     * so every row goes through registers (needs valid >= 8; element-by-element packing of the 4 leftover
+     * rows of a 12-row panel cost ~7%). Depths beyond the last multiple of 8 go element by element.
      */
     private void packAlongDepthBy8(MatrixView src, long r0, int valid, long q0, int depth, int width, float scale,
                                    float[] dest, int destAt) {
@@ -192,6 +192,13 @@ final class PanelPacker {
         for (int r = 0; r < valid; r += 8) {
             int row = Math.min(r, valid - 8);
             long at = src.index(r0 + row, q0) * bytes;
+            if (valid - r == 4) {        // the last four rows of a 12-row panel: a 4 x 8 transpose
+                at = src.index(r0 + r, q0) * bytes;
+                for (int q = 0; q < depth8; q += 8) {
+                    transpose.block4(seg, at + (long) q * bytes, rowBytes, bf16, scale, dest, destAt + q * width + r, width);
+                }
+                continue;
+            }
             for (int q = 0; q < depth8; q += 8) {
                 transpose.block(seg, at + (long) q * bytes, rowBytes, bf16, scale, dest, destAt + q * width + row, width);
             }

@@ -3,6 +3,7 @@ package dev.hone.cpu.gemm;
 import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.IntVector;
 import jdk.incubator.vector.ShortVector;
+import jdk.incubator.vector.VectorMask;
 import jdk.incubator.vector.VectorOperators;
 import jdk.incubator.vector.VectorSpecies;
 
@@ -33,6 +34,8 @@ final class Transpose8 {
     private final FloatVector quadHi = indices(4, 5, 12, 13, 6, 7, 14, 15);
     private final FloatVector halfLo = indices(0, 1, 2, 3, 8, 9, 10, 11);
     private final FloatVector halfHi = indices(4, 5, 6, 7, 12, 13, 14, 15);
+    private final VectorMask<Float> lowFour = VectorMask.fromLong(S8, 0x0f);
+    private final VectorMask<Float> highFour = VectorMask.fromLong(S8, 0xf0);
 
     private static FloatVector indices(float... lanes) { return FloatVector.fromArray(S8, lanes, 0); }
 
@@ -68,6 +71,31 @@ final class Transpose8 {
         put(halfHi.selectFrom(b03d45, b47d45), scale, dest, destAt + 5 * destStride);
         put(halfLo.selectFrom(b03d67, b47d67), scale, dest, destAt + 6 * destStride);
         put(halfHi.selectFrom(b03d67, b47d67), scale, dest, destAt + 7 * destStride);
+    }
+
+    /**
+     * Transposes a 4-row x 8-depth block (the last four rows of a 12-row panel) with the first two rounds
+     * of {@link #block}: each result vector holds two depths of the four rows, stored as two masked
+     * 4-float pieces. A third of the permutes of transposing the panel's rows 4..11 as a second 8 x 8 block.
+     */
+    void block4(MemorySegment seg, long at, long rowBytes, boolean bf16, float scale, float[] dest, int destAt,
+                int destStride) {
+        FloatVector r0 = load(seg, at, bf16), r1 = load(seg, at + rowBytes, bf16);
+        FloatVector r2 = load(seg, at + 2 * rowBytes, bf16), r3 = load(seg, at + 3 * rowBytes, bf16);
+        FloatVector a01l = pairLo.selectFrom(r0, r1), a01h = pairHi.selectFrom(r0, r1);
+        FloatVector a23l = pairLo.selectFrom(r2, r3), a23h = pairHi.selectFrom(r2, r3);
+        // rows 0-3 of depths (0,1), (2,3), (4,5), (6,7): depth 2j in the low four lanes, 2j + 1 in the high four
+        putPair(quadLo.selectFrom(a01l, a23l), scale, dest, destAt, destStride);
+        putPair(quadHi.selectFrom(a01l, a23l), scale, dest, destAt + 2 * destStride, destStride);
+        putPair(quadLo.selectFrom(a01h, a23h), scale, dest, destAt + 4 * destStride, destStride);
+        putPair(quadHi.selectFrom(a01h, a23h), scale, dest, destAt + 6 * destStride, destStride);
+    }
+
+    /** The low four lanes at {@code at}, the high four at {@code at + stride}. */
+    private void putPair(FloatVector v, float scale, float[] dest, int at, int stride) {
+        FloatVector scaled = scale == 1f ? v : v.mul(scale);
+        scaled.intoArray(dest, at, lowFour);
+        scaled.intoArray(dest, at + stride - 4, highFour);
     }
 
     /** Eight F32 values, or eight BF16 values widened exactly to F32. */
