@@ -1,6 +1,6 @@
 """numpy (OpenBLAS) SGEMM timings on the shapes of dev.hone.benchmarks.GemmShape, for the side-by-side
 table of run-gemm-vs-openblas.sh. The thread count comes from OPENBLAS_NUM_THREADS, set before python
-starts. Timing matches GemmSpeedMain: warm up ~0.5 s, then runs for ~1 s (5 to 40 runs); one TSV row
+starts. Timing as GemmSpeedMain: warm up ~0.5 s (GemmSpeedMain takes 1.5 s, for its JIT), then runs for ~1 s (5 to 40 runs); one TSV row
 per shape: impl, case, threads, median ms, best ms, GFLOP/s at median, GFLOP/s at best."""
 import os
 import sys
