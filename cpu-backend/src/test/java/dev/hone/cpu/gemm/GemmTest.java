@@ -87,6 +87,9 @@ class GemmTest {
         cases.add(new Case(3, 257, 100, DType.F32, Layout.GENERAL, DType.BF16, Layout.ROW_MAJOR, -0.75f, 0.5f, 2, 6));
         cases.add(new Case(4, 129, 33, DType.F16, Layout.ROW_MAJOR, DType.F16, Layout.TRANSPOSED, 2.5f, 1f, 2, 7));
         cases.add(new Case(129, 100, 257, DType.BF16, Layout.ROW_MAJOR, DType.BF16, Layout.TRANSPOSED, 1f, 0f, 2, 8));
+        // whole 12-row panels of a row-major A only: the 4 x 8 transpose of each panel's last four rows
+        cases.add(new Case(36, 40, 16, DType.F32, Layout.ROW_MAJOR, DType.F32, Layout.ROW_MAJOR, 1f, 0f, 1, 11));
+        cases.add(new Case(36, 40, 24, DType.BF16, Layout.ROW_MAJOR, DType.F32, Layout.TRANSPOSED, 1f, 0.5f, 1, 12));
         // big enough (>= 2^20 multiply-adds) that the few-row path splits columns over both threads
         cases.add(new Case(2, 2100, 300, DType.F32, Layout.ROW_MAJOR, DType.BF16, Layout.TRANSPOSED, 1f, 0.5f, 2, 9));
         cases.add(new Case(1, 1100, 1000, DType.BF16, Layout.ROW_MAJOR, DType.F32, Layout.ROW_MAJOR, 1f, 0f, 2, 10));
