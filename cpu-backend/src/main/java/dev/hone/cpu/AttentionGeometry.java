@@ -31,10 +31,12 @@ record AttentionGeometry(int batch, int heads, int kvHeads, int queries, int key
      * its 500 steps 53 s instead of 34 s; they are gone. Heads of 8 do twice the multiply-adds, on
      * intrinsified kernels.
      */
-    int paddedHeadDim() { return (headDim + AttentionProducts.LANES - 1) / AttentionProducts.LANES * AttentionProducts.LANES; }
+    int paddedHeadDim() { return roundUp(headDim, AttentionProducts.LANES); }
 
     /** n rounded up to a multiple of {@link AttentionProducts#ROWS}. */
-    static int roundUp(int n) { return (n + AttentionProducts.ROWS - 1) / AttentionProducts.ROWS * AttentionProducts.ROWS; }
+    static int roundUp(int n) { return roundUp(n, AttentionProducts.ROWS); }
+
+    private static int roundUp(int n, int unit) { return (n + unit - 1) / unit * unit; }
 
     /** One past the last key query t may see (before segment masking). */
     int keyLimit(int t) { return causal ? Math.max(0, Math.min(keys, t + shift() + 1)) : keys; }

@@ -190,15 +190,15 @@ final class PanelPacker {
         long rowBytes = src.rowStride() * bytes;
         int depth8 = depth & ~7;
         for (int r = 0; r < valid; r += 8) {
-            int row = Math.min(r, valid - 8);
-            long at = src.index(r0 + row, q0) * bytes;
             if (valid - r == 4) {        // the last four rows of a 12-row panel: a 4 x 8 transpose
-                at = src.index(r0 + r, q0) * bytes;
+                long at = src.index(r0 + r, q0) * bytes;
                 for (int q = 0; q < depth8; q += 8) {
                     transpose.block4(seg, at + (long) q * bytes, rowBytes, bf16, scale, dest, destAt + q * width + r, width);
                 }
                 continue;
             }
+            int row = Math.min(r, valid - 8);
+            long at = src.index(r0 + row, q0) * bytes;
             for (int q = 0; q < depth8; q += 8) {
                 transpose.block(seg, at + (long) q * bytes, rowBytes, bf16, scale, dest, destAt + q * width + row, width);
             }

@@ -33,11 +33,7 @@ final class FourBitDequantizeGemm {
 
     /** y[M, N] = xs[M, K] · dequant(W)ᵀ with xs in decoded order; y is overwritten; gemm runs on pool. */
     static void forward(float[] xs, int rows, FourBitWeight w, float[] y, WorkerPool pool, Gemm gemm) {
-        int n = w.rows(), k = w.cols();
-        MemorySegment x = MemorySegment.ofArray(xs), c = MemorySegment.ofArray(y);
-        // y[:, n0 .. n0+count) = xs [rows, k] · tile[count, k]ᵀ
-        forEachTile(w, pool, false, new TileBuffers(), (tile, n0, count) ->
-                gemm.gemm(rows, count, k, 1f, DType.F32, x, 0, k, 1, DType.F32, tile, 0, 1, k, 0f, c, n0, n));
+        forward(MemorySegment.ofArray(xs), 0, rows, w, MemorySegment.ofArray(y), 0, pool, gemm, false, new TileBuffers());
     }
 
     /**
@@ -47,27 +43,35 @@ final class FourBitDequantizeGemm {
      */
     static void forwardInPlace(MemorySegment x, long xOffset, int rows, FourBitWeight w, MemorySegment y, long yOffset,
                                WorkerPool pool, Gemm gemm, TileBuffers tiles) {
-        int n = w.rows(), k = w.cols();
-        forEachTile(w, pool, true, tiles, (tile, n0, count) ->
-                gemm.gemm(rows, count, k, 1f, DType.F32, x, xOffset, k, 1, DType.F32, tile, 0, 1, k, 0f, y, yOffset + n0, n));
+        forward(x, xOffset, rows, w, y, yOffset, pool, gemm, true, tiles);
+    }
+
+    /** acc[M, K] = dy[M, N] · dequant(W) with acc in decoded order; acc is overwritten; gemm runs on pool. */
+    static void inputGradient(float[] dy, int rows, FourBitWeight w, float[] acc, WorkerPool pool, Gemm gemm) {
+        inputGradient(MemorySegment.ofArray(dy), 0, rows, w, MemorySegment.ofArray(acc), 0, pool, gemm, false, new TileBuffers());
     }
 
     /** dx[M, K] = dy[M, N] · dequant(W), F32 row-major in natural order, in place as {@link #forwardInPlace}; dx is overwritten. */
     static void inputGradientInPlace(MemorySegment dy, long dyOffset, int rows, FourBitWeight w, MemorySegment dx, long dxOffset,
                                      WorkerPool pool, Gemm gemm, TileBuffers tiles) {
-        int n = w.rows(), k = w.cols();
-        forEachTile(w, pool, true, tiles, (tile, n0, count) ->
-                gemm.gemm(rows, k, count, 1f, DType.F32, dy, dyOffset + n0, n, 1, DType.F32, tile, 0, k, 1, n0 == 0 ? 0f : 1f,
-                        dx, dxOffset, k));
+        inputGradient(dy, dyOffset, rows, w, dx, dxOffset, pool, gemm, true, tiles);
     }
 
-    /** acc[M, K] = dy[M, N] · dequant(W) with acc in decoded order; acc is overwritten; gemm runs on pool. */
-    static void inputGradient(float[] dy, int rows, FourBitWeight w, float[] acc, WorkerPool pool, Gemm gemm) {
+    /** y[:, n0 .. n0+count) = x [rows, K] · tile[count, K]ᵀ per tile; the tile and x share the order {@code natural} names. */
+    private static void forward(MemorySegment x, long xOffset, int rows, FourBitWeight w, MemorySegment y, long yOffset,
+                                WorkerPool pool, Gemm gemm, boolean natural, TileBuffers tiles) {
         int n = w.rows(), k = w.cols();
-        MemorySegment g = MemorySegment.ofArray(dy), c = MemorySegment.ofArray(acc);
-        // acc [rows, k] (+)= dy[:, n0 .. n0+count) · tile[count, k]
-        forEachTile(w, pool, false, new TileBuffers(), (tile, n0, count) ->
-                gemm.gemm(rows, k, count, 1f, DType.F32, g, n0, n, 1, DType.F32, tile, 0, k, 1, n0 == 0 ? 0f : 1f, c, 0, k));
+        forEachTile(w, pool, natural, tiles, (tile, n0, count) ->
+                gemm.gemm(rows, count, k, 1f, DType.F32, x, xOffset, k, 1, DType.F32, tile, 0, 1, k, 0f, y, yOffset + n0, n));
+    }
+
+    /** dx [rows, K] (+)= dy[:, n0 .. n0+count) · tile[count, K] per tile, the first tile overwriting. */
+    private static void inputGradient(MemorySegment dy, long dyOffset, int rows, FourBitWeight w, MemorySegment dx, long dxOffset,
+                                      WorkerPool pool, Gemm gemm, boolean natural, TileBuffers tiles) {
+        int n = w.rows(), k = w.cols();
+        forEachTile(w, pool, natural, tiles, (tile, n0, count) ->
+                gemm.gemm(rows, k, count, 1f, DType.F32, dy, dyOffset + n0, n, 1, DType.F32, tile, 0, k, 1, n0 == 0 ? 0f : 1f,
+                        dx, dxOffset, k));
     }
 
     /** The product one dequantized tile (weight rows [n0, n0 + count), row-major [count, K]) takes part in. */
