@@ -29,11 +29,13 @@ public enum AttentionFn implements DiffOp {
         Tape.Recording rec = Tape.track(this, q, k, v);
         // q, k, v and dout go to the kernels as they are: the FusedOps contract takes any views (the heads of a
         // fused QKV projection are strided views of it; copying them cost ~2% of a GPT-2 block step)
-        Tensor out = q.emptyLike();                                                        // [B, H, T, D], contiguous
+        // out and the gradients take their input's axis order: heads that are views of a [B, T, H, D]
+        // projection give results that permute back to [B, T, H, D] and reshape to [BT, H*D] without a copy
+        Tensor out = q.emptyLikeInStrideOrder();                                           // [B, H, T, D]
         Tensor lse = Tensor.empty(FusedFn.statisticsDType(q), q.dim(0), q.dim(1), q.dim(2)); // [B, H, T]
         Ops.fused(q).attention(q, k, v, (float) scale, causal, segments, out, lse);
         return rec.record(out, dout -> {
-            Tensor dq = q.emptyLike(), dk = k.emptyLike(), dv = v.emptyLike();
+            Tensor dq = q.emptyLikeInStrideOrder(), dk = k.emptyLikeInStrideOrder(), dv = v.emptyLikeInStrideOrder();
             Ops.fused(q).attentionBackward(q, k, v, (float) scale, causal, segments, out, lse, dout, dq, dk, dv);
             return new Tensor[] {rec.needs(0) ? dq : null, rec.needs(1) ? dk : null, rec.needs(2) ? dv : null};
         });

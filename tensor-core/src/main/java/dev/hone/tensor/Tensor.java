@@ -66,6 +66,28 @@ public final class Tensor {
         return new Tensor(s, Layout.contiguous(shape()), backend);
     }
 
+    /**
+     * An uninitialised tensor with this tensor's shape, dtype and backend whose axes lie in memory in the
+     * order of this tensor's strides, largest first (PyTorch's {@code empty_like} with
+     * {@code preserve_format}): for a permuted view of a contiguous buffer, a contiguous buffer permuted
+     * the same way. Axes with equal strides keep their order. A result written into this layout reads
+     * back through the inverse permutation, and then reshapes, without a copy.
+     */
+    public Tensor emptyLikeInStrideOrder() {
+        int rank = rank();
+        long[] strides = layout.strides();
+        Integer[] order = new Integer[rank];
+        for (int i = 0; i < rank; i++) order[i] = i;
+        java.util.Arrays.sort(order, (a, b) -> Long.compare(strides[b], strides[a]));  // stable: ties keep axis order
+        int[] dims = new int[rank], inverse = new int[rank];
+        for (int i = 0; i < rank; i++) {
+            dims[i] = dim(order[i]);
+            inverse[order[i]] = i;
+        }
+        Storage s = Scope.current().adopt(backend.allocate(dtype(), numel()));
+        return new Tensor(s, Layout.contiguous(Shape.of(dims)), backend).permute(inverse);
+    }
+
     public static Tensor of(float[] data, int... dims) {
         Tensor t = hostTensor(DType.F32, data.length, dims);
         MemorySegment.copy(data, 0, t.storage.segment(), Elements.F32, 0, data.length);

@@ -49,6 +49,25 @@ class LayoutViewsTest {
     }
 
     @Test
+    void emptyLikeInStrideOrderLaysAxesOutInTheSourceOrder() {
+        Tensor base = Tensor.zeros(DType.F32, 2, 5, 3, 4);                 // [B, T, H, D]
+        Tensor heads = base.permute(0, 2, 1, 3);                            // [B, H, T, D] view, strides {60, 4, 12, 1}
+        Tensor out = heads.emptyLikeInStrideOrder();
+        assertEquals(heads.shape(), out.shape());
+        assertNotSame(heads.storage(), out.storage());
+        assertArrayEquals(new long[] {60, 4, 12, 1}, out.layout().strides());
+        assertTrue(out.permute(0, 2, 1, 3).isContiguous());              // back to [B, T, H, D] without a copy
+        Tensor narrowed = base.narrow(3, 1, 2).permute(0, 2, 1, 3);         // gaps in the source: dense result
+        assertArrayEquals(new long[] {30, 2, 6, 1}, narrowed.emptyLikeInStrideOrder().layout().strides());
+        Tensor plain = Tensor.zeros(DType.F32, 3, 4);
+        assertArrayEquals(plain.layout().strides(), plain.emptyLikeInStrideOrder().layout().strides());
+        Tensor broadcast = Tensor.zeros(DType.F32, 1, 4).expand(3, 4);      // stride 0 goes last; every element gets memory
+        Tensor dense = broadcast.emptyLikeInStrideOrder();
+        assertArrayEquals(new long[] {1, 3}, dense.layout().strides());
+        assertTrue(dense.storage().segment().byteSize() >= 12 * 4);
+    }
+
+    @Test
     void viewsShareStorage() {
         Tensor t = iota34();
         Tensor[] views = {t.reshape(2, 6), t.reshape(-1), t.permute(1, 0), t.transpose(0, 1), t.mT(), t.narrow(1, 1, 2),
