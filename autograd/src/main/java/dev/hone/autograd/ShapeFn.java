@@ -6,7 +6,7 @@ import dev.hone.tensor.Tensor;
 
 /**
  * Shape and view operations with gradients. Forwards return views where {@link Tensor} can (reshape
- * of a contiguous tensor, permute, transpose, narrow, expand, unsqueeze, squeeze) and copy otherwise;
+ * where the strides allow, permute, transpose, narrow, expand, unsqueeze, squeeze) and copy otherwise;
  * each gradient maps dy back through the inverse view: reshape back, inverse permutation, scatter into
  * zeros for narrow, sum over expanded axes, slices for cat. One static method per constant below.
  */
@@ -16,10 +16,13 @@ public enum ShapeFn implements DiffOp {
     @Override
     public String opName() { return name().toLowerCase(); }
 
-    /** A reshape of x (one -1 inferred); gradient: dy reshaped to x's shape. */
+    /**
+     * A reshape of x (one -1 inferred), a view whenever x's strides allow (the heads of a narrowed fused
+     * projection split without a copy), else a copy; gradient: dy reshaped to x's shape.
+     */
     public static Tensor reshape(Tensor x, int... dims) {
         Tape.Recording rec = Tape.track(RESHAPE, x);
-        Tensor y = x.reshape(dims);
+        Tensor y = x.reshapeViewOrCopy(dims);
         int[] original = x.shape().dims();
         return rec.record(y, dy -> new Tensor[] {dy.reshape(original)});
     }

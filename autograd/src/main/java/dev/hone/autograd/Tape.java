@@ -298,12 +298,14 @@ public final class Tape implements AutoCloseable {
         private final Map<Tensor, Tensor> pending = new IdentityHashMap<>();
         private final Map<Storage, Integer> references = new IdentityHashMap<>();
         private final Map<Tensor, Boolean> ownSums = new IdentityHashMap<>();
+        /** Window sums not yet written everywhere, with the ranges that are. */
+        private final Map<Tensor, Coverage> partial = new IdentityHashMap<>();
 
         GradientMap(Scope scope) { this.scope = scope; }
 
         /** Adds {@code g} to the pending gradient of {@code target}; the caller still releases {@code g}. */
         void accumulate(Tensor target, Tensor g) {
-            Tensor existing = pending.get(target);
+            Tensor existing = completed(pending.get(target));
             if (existing == null) {
                 pending.put(target, g);
                 references.merge(g.storage(), 1, Integer::sum);
@@ -319,15 +321,33 @@ public final class Tape implements AutoCloseable {
             }
         }
 
-        /** Adds {@code g} into {@code window} of the pending gradient of {@code target}; the caller still releases {@code g}. */
+        /**
+         * Adds {@code g} into {@code window} of the pending gradient of {@code target}; the caller still
+         * releases {@code g}. The first window of a target gets an uninitialised buffer and later windows
+         * disjoint from those already written are copied in, not added: the pieces of a split cost one
+         * copy each and no zero fill. Parts no window wrote are zeroed before the sum is read.
+         */
         void accumulateWindow(Tensor target, Window window, Tensor g) {
             Tensor existing = pending.get(target);
+            Coverage coverage = existing == null ? null : partial.get(existing);
+            if (coverage != null && coverage.canTake(window)) {
+                Ops.copyInto(g, existing.narrow(window.axis(), window.start(), window.length()));
+                if (coverage.add(window)) partial.remove(existing);
+                return;
+            }
+            existing = completed(existing);
             if (existing != null && ownSums.containsKey(existing) && references.get(existing.storage()) == 1) {
                 Ops.addInPlace(existing.narrow(window.axis(), window.start(), window.length()), g);
                 return;
             }
-            Tensor sum = window.padded(g, target);
-            if (existing != null) {
+            Tensor sum;
+            if (existing == null) {
+                sum = Tensor.empty(target.dtype(), target.shape());
+                Ops.copyInto(g, sum.narrow(window.axis(), window.start(), window.length()));
+                Coverage fresh = new Coverage(window.axis(), target.dim(window.axis()));
+                if (!fresh.add(window)) partial.put(sum, fresh);
+            } else {
+                sum = window.padded(g, target);
                 Ops.addInPlace(sum, existing);
                 unreference(existing);
                 release(existing);
@@ -337,9 +357,16 @@ public final class Tape implements AutoCloseable {
             ownSums.put(sum, Boolean.TRUE);
         }
 
+        /** {@code g} with the parts no window has written yet zeroed (g itself; null for null). */
+        private Tensor completed(Tensor g) {
+            Coverage coverage = g == null ? null : partial.remove(g);
+            if (coverage != null) coverage.zeroGaps(g);
+            return g;
+        }
+
         /** Removes and returns the pending gradient of {@code target} (null if none); the caller releases it. */
         Tensor take(Tensor target) {
-            Tensor g = pending.remove(target);
+            Tensor g = completed(pending.remove(target));
             if (g != null) unreference(g);
             return g;
         }
@@ -356,5 +383,42 @@ public final class Tape implements AutoCloseable {
 
         @Override
         public String toString() { return "GradientMap" + Arrays.toString(pending.values().toArray()); }
+    }
+
+    /** The ranges [start, end) of one axis that windows have written into a sum, disjoint and unordered. */
+    private static final class Coverage {
+        private final int axis, size;
+        private final List<int[]> written = new ArrayList<>();
+        private int total;
+
+        Coverage(int axis, int size) {
+            this.axis = axis;
+            this.size = size;
+        }
+
+        /** Whether {@code w} lies along this axis and overlaps no written range. */
+        boolean canTake(Window w) {
+            if (w.axis() != axis) return false;
+            for (int[] r : written) if (w.start() < r[1] && r[0] < w.start() + w.length()) return false;
+            return true;
+        }
+
+        /** Records {@code w} as written; true when the whole axis is now written. */
+        boolean add(Window w) {
+            written.add(new int[] {w.start(), w.start() + w.length()});
+            total += w.length();
+            return total == size;
+        }
+
+        /** Zeroes the ranges of {@code sum} no window wrote. */
+        void zeroGaps(Tensor sum) {
+            written.sort((a, b) -> Integer.compare(a[0], b[0]));
+            int at = 0;
+            for (int[] r : written) {
+                if (r[0] > at) Ops.fill(sum.narrow(axis, at, r[0] - at), 0);
+                at = r[1];
+            }
+            if (at < size) Ops.fill(sum.narrow(axis, at, size - at), 0);
+        }
     }
 }

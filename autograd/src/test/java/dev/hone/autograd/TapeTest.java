@@ -199,4 +199,55 @@ class TapeTest {
             }
         }
     }
+    /**
+     * Windows of one input's gradient in every arrangement that takes a different path: disjoint pieces
+     * copied into an uninitialised sum, gaps no piece wrote, an overlapping piece or a piece along another
+     * axis after a partial sum, and the input also used whole before or after its pieces. Freed buffers
+     * full of NaN lie in the allocator first, so a gap left unwritten shows. 200 random arrangements,
+     * each against the gradient summed by hand.
+     */
+    @Test
+    void windowSumsMatchHandSumsInAnyArrangement() {
+        java.util.Random random = new java.util.Random(42);
+        for (int trial = 0; trial < 200; trial++) {
+            try (Scope scope = Scope.open(backend)) {
+                Tensor x = input(trial, 4, 6);
+                double[] expected = new double[24];
+                for (int i = 0; i < 4; i++) scope.free(Tensor.full(DType.F64, Double.NaN, 4, 6));
+                StringBuilder arrangement = new StringBuilder();
+                try (Tape tape = Tape.open()) {
+                    tape.watch(x);
+                    Tensor loss = null;
+                    int pieces = 1 + random.nextInt(4);
+                    int wholeAt = random.nextInt(pieces + 2) - 1;                  // -1 or pieces: none / last
+                    for (int p = 0; p <= pieces; p++) {
+                        double weight = p + 1.5;
+                        Tensor term;
+                        if (p == wholeAt) {
+                            term = Diff.sum(Diff.mul(x, weight));
+                            for (int e = 0; e < 24; e++) expected[e] += weight;
+                            arrangement.append(" whole");
+                        } else if (p < pieces) {
+                            int axis = random.nextInt(4) == 0 ? 0 : 1, size = axis == 0 ? 4 : 6;
+                            int start = random.nextInt(size), length = 1 + random.nextInt(size - start);
+                            term = Diff.sum(Diff.mul(Diff.narrow(x, axis, start, length), weight));
+                            for (int r = 0; r < 4; r++) {
+                                for (int c = 0; c < 6; c++) {
+                                    int at = axis == 0 ? r : c;
+                                    if (at >= start && at < start + length) expected[r * 6 + c] += weight;
+                                }
+                            }
+                            arrangement.append(" [").append(axis).append(':').append(start).append('+').append(length).append(']');
+                        } else {
+                            continue;
+                        }
+                        loss = loss == null ? term : Diff.add(loss, term);
+                    }
+                    tape.backward(loss);
+                    assertThat(tape.gradient(x).orElseThrow().toDoubleArray()).as("trial %d:%s", trial, arrangement)
+                            .containsExactly(expected, within(1e-12));
+                }
+            }
+        }
+    }
 }

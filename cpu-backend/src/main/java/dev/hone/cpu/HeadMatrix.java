@@ -1,5 +1,6 @@
 package dev.hone.cpu;
 
+import dev.hone.cpu.kernels.Casts;
 import dev.hone.tensor.DType;
 import dev.hone.tensor.Tensor;
 
@@ -9,7 +10,8 @@ import java.lang.foreign.MemorySegment;
  * One (b, head) slice of a rank-4 attention tensor ([B, H, N, D], any strides) seen as an N x D matrix,
  * with row-range loads into and stores from F32 working arrays whose rows are {@code width >= D} floats
  * apart (the padding columns are left alone). Rows that are contiguous in memory (unit column stride,
- * row stride D, no padding) move in one bulk copy; otherwise row by row through {@link HostIo}. The
+ * row stride D, no padding) move in one bulk copy; F32 rows with unit column stride (the heads of a
+ * [B, T, H, D] tensor) in whole vectors row by row; otherwise row by row through {@link HostIo}. The
  * start and strides are computed once, not per row. Immutable; safe to share between threads.
  */
 record HeadMatrix(MemorySegment segment, DType dtype, long start, long rowStride, long colStride, int cols) {
@@ -26,6 +28,10 @@ record HeadMatrix(MemorySegment segment, DType dtype, long start, long rowStride
             HostIo.load(segment, dtype, start + from * rowStride, 1, dst, at, count * cols);
             return;
         }
+        if (dtype == DType.F32 && colStride == 1) {
+            Casts.loadF32Rows(segment, start + from * rowStride, rowStride, count, cols, dst, at, width);
+            return;
+        }
         for (int i = 0; i < count; i++) {
             HostIo.load(segment, dtype, start + (from + i) * rowStride, colStride, dst, at + i * width, cols);
         }
@@ -35,6 +41,10 @@ record HeadMatrix(MemorySegment segment, DType dtype, long start, long rowStride
     void store(float[] src, int at, int width, int from, int count) {
         if (contiguous(width)) {
             HostIo.store(src, at, count * cols, segment, dtype, start + from * rowStride, 1);
+            return;
+        }
+        if (dtype == DType.F32 && colStride == 1) {
+            Casts.storeF32Rows(src, at, width, count, cols, segment, start + from * rowStride, rowStride);
             return;
         }
         for (int i = 0; i < count; i++) {

@@ -22,6 +22,12 @@ class AttentionOpsTest extends CpuAgainstReference {
 
     private void check(DType dtype, int batch, int heads, int kvHeads, int queries, int keys, int d, boolean causal,
                        boolean segmented, boolean transposedQuery, double tolerance) {
+        check(dtype, batch, heads, kvHeads, queries, keys, d, causal, segmented, transposedQuery, false, tolerance);
+    }
+
+    /** Like the other, and with {@code transposedOutputs} out, dq, dk and dv laid out [B, T, H, D] and seen as [B, H, T, D]. */
+    private void check(DType dtype, int batch, int heads, int kvHeads, int queries, int keys, int d, boolean causal,
+                       boolean segmented, boolean transposedQuery, boolean transposedOutputs, double tolerance) {
         try (Scope ignored = Scope.open(cpu)) {
             Tensor q = transposedQuery
                     ? uniform(cpu, dtype, 1, -1, 1, batch, queries, heads, d).transpose(1, 2)
@@ -37,7 +43,9 @@ class AttentionOpsTest extends CpuAgainstReference {
                 for (int i = 0; i < ids.length; i++) segments.set(ids[i], i / keys, i % keys);
             }
             float scale = (float) (1 / Math.sqrt(d));
-            Tensor out = Tensor.empty(cpu, dtype, Shape.of(batch, heads, queries, d));
+            Tensor out = transposedOutputs
+                    ? Tensor.empty(cpu, dtype, Shape.of(batch, queries, heads, d)).transpose(1, 2)
+                    : Tensor.empty(cpu, dtype, Shape.of(batch, heads, queries, d));
             Tensor lse = Tensor.empty(cpu, DType.F32, Shape.of(batch, heads, queries));
             cpu.attention(q, k, v, scale, causal, segments, out, lse);
 
@@ -50,8 +58,11 @@ class AttentionOpsTest extends CpuAgainstReference {
             assertClose(what + " out", rout, out, tolerance, tolerance);
             assertClose(what + " lse", rlse, lse, 2e-5, 2e-5);
 
-            Tensor dq = Tensor.empty(cpu, dtype, Shape.of(batch, heads, queries, d));
-            Tensor dk = Tensor.empty(cpu, dtype, k.shape()), dv = Tensor.empty(cpu, dtype, v.shape());
+            Tensor dq = transposedOutputs
+                    ? Tensor.empty(cpu, dtype, Shape.of(batch, queries, heads, d)).transpose(1, 2)
+                    : Tensor.empty(cpu, dtype, Shape.of(batch, heads, queries, d));
+            Tensor dk = transposedOutputs ? Tensor.empty(cpu, dtype, Shape.of(batch, keys, kvHeads, d)).transpose(1, 2) : Tensor.empty(cpu, dtype, k.shape());
+            Tensor dv = transposedOutputs ? Tensor.empty(cpu, dtype, Shape.of(batch, keys, kvHeads, d)).transpose(1, 2) : Tensor.empty(cpu, dtype, v.shape());
             cpu.attentionBackward(q, k, v, scale, causal, segments, out, lse, dout, dq, dk, dv);
             Tensor rdq = Tensor.empty(reference, dtype, dq.shape());
             Tensor rdk = Tensor.empty(reference, dtype, dk.shape()), rdv = Tensor.empty(reference, dtype, dv.shape());
@@ -75,6 +86,14 @@ class AttentionOpsTest extends CpuAgainstReference {
     @Test
     void causalWithMoreKeysThanQueriesAndTransposedQuery() {
         check(DType.F32, 1, 2, 1, 37, 100, 8, true, false, true, 2e-5);
+    }
+
+    /** Outputs in [B, T, H, D] memory order (as autograd allocates them for projection heads): whole-vector rows (D 64) and a tail (D 20). */
+    @Test
+    void outputsLaidOutTokenMajorAsAutogradAllocatesThem() {
+        check(DType.F32, 2, 3, 3, 70, 70, 64, true, false, true, true, 2e-5);
+        check(DType.F32, 1, 4, 2, 45, 45, 20, true, false, true, true, 2e-5);
+        check(DType.BF16, 1, 2, 1, 40, 40, 32, true, false, true, true, 1e-2);
     }
 
     @Test

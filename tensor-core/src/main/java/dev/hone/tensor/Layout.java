@@ -65,11 +65,54 @@ public record Layout(Shape shape, long[] strides, long offset) {
         return at;
     }
 
-    /** A reshaped view; only defined for contiguous layouts (callers copy first otherwise). One -1 is inferred. */
+    /**
+     * A reshaped view over the same elements in the same row-major order. One -1 is inferred. Defined for
+     * contiguous layouts and for strided ones whose axes split or merge without mixing strides (see
+     * {@link #viewStrides}); otherwise callers copy first.
+     */
     public Layout reshape(int... newDims) {
         Shape target = inferShape(shape, newDims);
-        if (!isContiguous()) throw new IllegalStateException("reshape " + shape + " -> " + target + " needs a contiguous layout");
-        return new Layout(target, target.contiguousStrides(), offset);
+        if (isContiguous()) return new Layout(target, target.contiguousStrides(), offset);
+        long[] strides = viewStrides(target);
+        if (strides == null) throw new IllegalStateException("reshape " + shape + " -> " + target + " needs a contiguous layout");
+        return new Layout(target, strides, offset);
+    }
+
+    /** Whether {@link #reshape} to {@code newDims} is a view (no copy needed). */
+    public boolean canReshape(int... newDims) {
+        return isContiguous() || viewStrides(inferShape(shape, newDims)) != null;
+    }
+
+    /**
+     * Strides that show this layout's elements in {@code target}'s shape, or null when none do: each run
+     * of axes that is contiguous relative to its last stride ("chunk") must be covered exactly by a run
+     * of target axes (PyTorch's computeStride; size-1 axes fit anywhere).
+     */
+    private long[] viewStrides(Shape target) {
+        int[] from = shape.dims(), to = target.dims();
+        long[] result = new long[to.length];
+        if (shape.numel() == 0) return target.contiguousStrides();
+        int viewAxis = to.length - 1;
+        long chunkBase = from.length == 0 ? 1 : strides[from.length - 1];
+        long chunkNumel = 1, viewNumel = 1;
+        for (int axis = from.length - 1; axis >= 0; axis--) {
+            chunkNumel *= from[axis];
+            boolean chunkEnds = axis == 0 || (from[axis - 1] != 1 && strides[axis - 1] != chunkNumel * chunkBase);
+            if (!chunkEnds) continue;
+            while (viewAxis >= 0 && (viewNumel < chunkNumel || to[viewAxis] == 1)) {
+                result[viewAxis] = viewNumel * chunkBase;
+                viewNumel *= to[viewAxis];
+                viewAxis--;
+            }
+            if (viewNumel != chunkNumel) return null;
+            if (axis > 0) {
+                chunkBase = strides[axis - 1];
+                chunkNumel = 1;
+                viewNumel = 1;
+            }
+        }
+        while (viewAxis >= 0 && to[viewAxis] == 1) result[viewAxis--] = chunkBase;   // rank-0 source
+        return viewAxis == -1 ? result : null;
     }
 
     static Shape inferShape(Shape from, int[] newDims) {

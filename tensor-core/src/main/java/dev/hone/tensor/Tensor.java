@@ -153,10 +153,19 @@ public final class Tensor {
 
     public Tensor view(Layout l) { return new Tensor(storage, l, backend); }
 
-    /** A view when contiguous, otherwise a contiguous copy reshaped. One -1 is inferred. */
+    /** A view when contiguous, otherwise a contiguous copy reshaped: the result is always contiguous. One -1 is inferred. */
     public Tensor reshape(int... dims) {
         Tensor src = isContiguous() ? this : contiguous();
         return src.view(src.layout.reshape(dims));
+    }
+
+    /**
+     * PyTorch's reshape: a view whenever the strides allow it (a narrowed or otherwise strided tensor whose
+     * axes only split or merge within runs of matching strides; the result is then strided too), otherwise
+     * a contiguous copy reshaped. One -1 is inferred.
+     */
+    public Tensor reshapeViewOrCopy(int... dims) {
+        return layout.canReshape(dims) ? view(layout.reshape(dims)) : contiguous().reshape(dims);
     }
 
     public Tensor permute(int... order) { return view(layout.permute(order)); }

@@ -132,6 +132,33 @@ class LayoutViewsTest {
     }
 
     @Test
+    void stridedReshapeIsAViewWhenAxesOnlySplitOrMergeWithinMatchingStrides() {
+        double[] v = new double[96];
+        for (int i = 0; i < 96; i++) v[i] = i;
+        Tensor base = Tensor.of(DType.F32, v, 8, 12);
+        Tensor slice = base.narrow(1, 4, 6);                                // [8, 6], strides {12, 1}: a fused projection's piece
+        Tensor heads = slice.reshapeViewOrCopy(2, 4, 2, 3);
+        assertSame(base.storage(), heads.storage());
+        assertArrayEquals(new long[] {48, 12, 3, 1}, heads.layout().strides());
+        assertArrayEquals(slice.contiguous().reshape(2, 4, 2, 3).toDoubleArray(), heads.toDoubleArray());
+        Tensor withOnes = slice.reshapeViewOrCopy(1, 8, 1, 6, 1);
+        assertSame(base.storage(), withOnes.storage());
+        assertArrayEquals(slice.toDoubleArray(), withOnes.toDoubleArray());
+        assertFalse(slice.layout().canReshape(48));                         // rows 12 apart do not merge with 6 columns
+        Tensor flat = slice.reshapeViewOrCopy(48);
+        assertNotSame(base.storage(), flat.storage());
+        assertArrayEquals(slice.toDoubleArray(), flat.toDoubleArray());
+        Tensor transposed = base.transpose(0, 1);                           // [12, 8]: row-major order is not memory order
+        assertFalse(transposed.layout().canReshape(96));
+        assertTrue(transposed.layout().canReshape(3, 4, 8));                // splitting one axis is always a view
+        assertArrayEquals(transposed.contiguous().reshape(3, 4, 8).toDoubleArray(), transposed.reshapeViewOrCopy(3, 4, 8).toDoubleArray());
+        Tensor permuted = base.reshape(2, 4, 12).permute(1, 0, 2);          // [4, 2, 12]: merging 4 with 2 is not a view
+        assertFalse(permuted.layout().canReshape(8, 12));
+        assertTrue(permuted.layout().canReshape(4, 24) == false && permuted.layout().canReshape(4, 2, 3, 4));
+        assertTrue(slice.reshape(2, 4, 2, 3).isContiguous());               // reshape() itself still always gives a contiguous tensor
+    }
+
+    @Test
     void narrowOutOfRangeNamesTheAxis() {
         Tensor t = iota34();
         IndexOutOfBoundsException e = assertThrows(IndexOutOfBoundsException.class, () -> t.narrow(1, 3, 2));

@@ -53,6 +53,36 @@ public final class Casts {
         for (int i = 0; i < n; i++) seg.setAtIndex(F32, start + i * stride, src[pos + i]);
     }
 
+    /**
+     * Rows of {@code cols} F32 elements, {@code rowStride} elements apart from element {@code start}, into
+     * dst rows {@code width} apart from {@code pos}: whole vectors per row, one bulk copy per row's tail.
+     * For short rows (an attention head's 64 floats) this beats a bulk copy per row by its per-call cost.
+     */
+    public static void loadF32Rows(MemorySegment seg, long start, long rowStride, int rows, int cols, float[] dst, int pos, int width) {
+        int vectorCols = F.loopBound(cols);
+        for (int r = 0; r < rows; r++) {
+            long from = (start + r * rowStride) * 4;
+            int to = pos + r * width;
+            for (int j = 0; j < vectorCols; j += F.length()) {
+                FloatVector.fromMemorySegment(F, seg, from + j * 4L, LE).intoArray(dst, to + j);
+            }
+            if (vectorCols < cols) MemorySegment.copy(seg, F32, from + vectorCols * 4L, dst, to + vectorCols, cols - vectorCols);
+        }
+    }
+
+    /** The inverse of {@link #loadF32Rows}: src rows {@code width} apart into rows {@code rowStride} apart. */
+    public static void storeF32Rows(float[] src, int pos, int width, int rows, int cols, MemorySegment seg, long start, long rowStride) {
+        int vectorCols = F.loopBound(cols);
+        for (int r = 0; r < rows; r++) {
+            long to = (start + r * rowStride) * 4;
+            int from = pos + r * width;
+            for (int j = 0; j < vectorCols; j += F.length()) {
+                FloatVector.fromArray(F, src, from + j).intoMemorySegment(seg, to + j * 4L, LE);
+            }
+            if (vectorCols < cols) MemorySegment.copy(src, from + vectorCols, seg, F32, to + vectorCols * 4L, cols - vectorCols);
+        }
+    }
+
     public static void loadBf16(MemorySegment seg, long start, long stride, float[] dst, int pos, int n) {
         if (stride == 1) loadBf16Contiguous(seg, start, dst, pos, n);
         else if (stride == 0) java.util.Arrays.fill(dst, pos, pos + n, bf16ToFloat(seg.getAtIndex(I16, start)));
