@@ -104,8 +104,8 @@ public enum LowRankLinearFn implements DiffOp {
             if (wantGb) Ops.matmulInto(g, b, gb, 1f, 0f);
             return new Tensor[] {gb, null};
         }
-        Tensor db = Ops.full(g, g.dtype(), Shape.of(b.dim(0), b.dim(1)), 0);                    // [out, r]
-        Ops.narrowProductsInto(g, wantGb ? b : null, gb, h, s, db);
+        Tensor db = Tensor.empty(g.backend(), g.dtype(), Shape.of(b.dim(0), b.dim(1)));          // [out, r]
+        Ops.narrowProductsInto(g, wantGb ? b : null, gb, h, s, db, 0f);
         return new Tensor[] {gb, db};
     }
 
@@ -114,8 +114,8 @@ public enum LowRankLinearFn implements DiffOp {
      * through a transposed view of dA so no copy into [r, in] follows.
      */
     private static Tensor adapterAGradient(Tensor gb, Tensor rows, float s) {
-        Tensor da = Ops.full(rows, rows.dtype(), Shape.of(gb.dim(1), rows.dim(1)), 0);           // [r, in]
-        Ops.narrowProductsInto(rows, null, null, gb, s, da.mT());                                 // its [in, r] view
+        Tensor da = Tensor.empty(rows.backend(), rows.dtype(), Shape.of(gb.dim(1), rows.dim(1))); // [r, in]
+        Ops.narrowProductsInto(rows, null, null, gb, s, da.mT(), 0f);                             // its [in, r] view
         return da;
     }
 

@@ -165,10 +165,10 @@ public final class CpuBackend implements Backend, FusedOps {
     }
 
     @Override
-    public void narrowProducts(Tensor x, Tensor n, Tensor xn, Tensor h, float scale, Tensor accumulate) {
-        boolean vectorized = n == null ? vectorized(x, h, accumulate) : vectorized(x, n, xn, h, accumulate);
-        if (vectorized && matmuls.narrowProducts(x, n, xn, h, scale, accumulate)) return;
-        Backend.super.narrowProducts(x, n, xn, h, scale, accumulate);
+    public void narrowProducts(Tensor x, Tensor n, Tensor xn, Tensor h, float scale, Tensor d, float beta) {
+        boolean vectorized = n == null ? vectorized(x, h, d) : vectorized(x, n, xn, h, d);
+        if (vectorized && matmuls.narrowProducts(x, n, xn, h, scale, d, beta)) return;
+        Backend.super.narrowProducts(x, n, xn, h, scale, d, beta);
     }
 
     @Override

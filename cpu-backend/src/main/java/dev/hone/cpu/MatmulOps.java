@@ -72,12 +72,12 @@ final class MatmulOps {
     }
 
     /**
-     * xn = x·n and accumulate += scale·xᵀ·h in one pass over x ({@link Gemm#narrowProducts}); returns false
+     * xn = x·n and d = beta·d + scale·xᵀ·h in one pass over x ({@link Gemm#narrowProducts}); returns false
      * (nothing done) for operands outside its fused path, which the caller computes as matmuls.
      */
-    boolean narrowProducts(Tensor x, Tensor n, Tensor xn, Tensor h, float scale, Tensor accumulate) {
+    boolean narrowProducts(Tensor x, Tensor n, Tensor xn, Tensor h, float scale, Tensor d, float beta) {
         return gemm.narrowProducts(x.dim(0), x.dim(1), h.dim(1), view(x), n == null ? null : view(n),
-                xn == null ? null : view(xn), view(h), scale, view(accumulate));
+                xn == null ? null : view(xn), view(h), scale, view(d), beta);
     }
 
     private static MatrixView view(Tensor t) {

@@ -236,6 +236,11 @@ public final class Ops {
      * backend can (a LoRA layer's backward: g·B and dB = s·gᵀ·h from one read of g).
      */
     public static void narrowProductsInto(Tensor x, Tensor n, Tensor xn, Tensor h, float scale, Tensor accumulate) {
+        narrowProductsInto(x, n, xn, h, scale, accumulate, 1f);
+    }
+
+    /** As the other, with accumulate = beta·accumulate + scale·xᵀ·h (beta 0: overwritten, never read). */
+    public static void narrowProductsInto(Tensor x, Tensor n, Tensor xn, Tensor h, float scale, Tensor accumulate, float beta) {
         String op = "narrowProductsInto";
         if ((n == null) != (xn == null)) {
             throw new IllegalArgumentException(op + ": n and xn come together, got n " + (n == null ? "null" : OpChecks.describe(n))
@@ -252,7 +257,7 @@ public final class Ops {
             OpChecks.shape(op, "xn", xn, matmulShape(op, x, n));
             narrowOutput(op, "xn", x, xn);
         }
-        x.backend().narrowProducts(x, n, xn, h, scale, accumulate);
+        x.backend().narrowProducts(x, n, xn, h, scale, accumulate, beta);
     }
 
     private static void narrowOutput(String op, String role, Tensor x, Tensor out) {

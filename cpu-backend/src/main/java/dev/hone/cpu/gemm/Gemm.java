@@ -124,7 +124,7 @@ public final class Gemm {
     }
 
     /**
-     * P = X·N (overwritten) and D += scale·Xᵀ·H in one pass over X [m x k], with N [k x r], P [m x r],
+     * P = X·N (overwritten) and D = beta·D + scale·Xᵀ·H in one pass over X [m x k], with N [k x r], P [m x r],
      * H [m x r] and D [k x r] (a LoRA backward: g·B and dB from one read of g; with n and p null, the
      * gradient alone, as dA = s·xᵀ·(g·B)). Takes the {@link NarrowProductPair} path when X, D and P are F32
      * with unit column stride and r <= {@link NarrowProductPair#MAX_RANK}; returns false, having computed
@@ -132,7 +132,7 @@ public final class Gemm {
      * strides. Results depend on the thread count (per-task partial sums of D), never on timing.
      */
     public boolean narrowProducts(int m, int k, int r, MatrixView x, MatrixView n, MatrixView p, MatrixView h, float scale,
-                                  MatrixView d) {
+                                  MatrixView d, float beta) {
         if ((n == null) != (p == null)) throw new IllegalArgumentException("narrowProducts: N and P come together");
         if (m < 0 || k < 0 || r < 0) throw new IllegalArgumentException("narrowProducts: negative dimension in m "
                 + m + ", k " + k + ", r " + r);
@@ -147,7 +147,7 @@ public final class Gemm {
             n.checkBounds(op, "N", k, r);
             p.checkBounds(op, "P", m, r);
         }
-        NarrowProductPair.Problem problem = new NarrowProductPair.Problem(m, k, r, x, n, p, h, scale, d);
+        NarrowProductPair.Problem problem = new NarrowProductPair.Problem(m, k, r, x, n, p, h, scale, d, beta);
         boolean shareable = x.segment().isAccessibleBy(otherThread) && h.segment().isAccessibleBy(otherThread)
                 && d.segment().isAccessibleBy(otherThread) && (p == null
                 || (n.segment().isAccessibleBy(otherThread) && p.segment().isAccessibleBy(otherThread)));

@@ -36,7 +36,8 @@ final class NarrowProductPair {
     private static final ValueLayout.OfFloat F32 = ValueLayout.JAVA_FLOAT_UNALIGNED;
 
     /** The operands; {@code n} and {@code p} are both null when only D is wanted. */
-    record Problem(int m, int k, int r, MatrixView x, MatrixView n, MatrixView p, MatrixView h, float scale, MatrixView d) {
+    record Problem(int m, int k, int r, MatrixView x, MatrixView n, MatrixView p, MatrixView h, float scale, MatrixView d,
+                   float beta) {
         boolean product() { return p != null; }
         int chunks() { return (r + LANES - 1) / LANES; }
         int blocks() { return (m + ROWS - 1) / ROWS; }
@@ -135,7 +136,7 @@ final class NarrowProductPair {
         }
     }
 
-    /** D[q, j] += (partial_0 + partial_1 + ...)[q, j], partials in task order. */
+    /** D[q, j] = beta·D[q, j] + (partial_0 + partial_1 + ...)[q, j], partials in task order; D not read when beta is 0. */
     private static void addPartials(Problem q, BlockedGemm.Scratch[] scratch, int tasks) {
         MatrixView d = q.d();
         for (int row = 0; row < q.k(); row++) {
@@ -144,7 +145,9 @@ final class NarrowProductPair {
                 float sum = scratch[0].packedA[at];
                 for (int t = 1; t < tasks; t++) sum += scratch[t].packedA[at];
                 long index = d.index(row, j);
-                d.segment().setAtIndex(F32, index, d.segment().getAtIndex(F32, index) + sum);
+                float base = q.beta() == 0f ? 0f : q.beta() == 1f ? d.segment().getAtIndex(F32, index)
+                        : q.beta() * d.segment().getAtIndex(F32, index);
+                d.segment().setAtIndex(F32, index, base + sum);
             }
         }
     }

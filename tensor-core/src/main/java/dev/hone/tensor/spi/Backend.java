@@ -82,8 +82,16 @@ public interface Backend extends AutoCloseable {
      * is two calls of {@link #matmul}.
      */
     default void narrowProducts(Tensor x, Tensor n, Tensor xn, Tensor h, float scale, Tensor accumulate) {
+        narrowProducts(x, n, xn, h, scale, accumulate, 1f);
+    }
+
+    /**
+     * As {@link #narrowProducts(Tensor, Tensor, Tensor, Tensor, float, Tensor)} with d = beta·d + scale·xᵀ·h;
+     * beta 0 overwrites d without reading it (a fresh gradient needs no zero fill first).
+     */
+    default void narrowProducts(Tensor x, Tensor n, Tensor xn, Tensor h, float scale, Tensor d, float beta) {
         if (xn != null) matmul(x, n, xn, 1f, 0f);
-        matmul(x.mT(), h, accumulate, scale, 1f);
+        matmul(x.mT(), h, d, scale, beta);
     }
 
     /** out = x converted to out's dtype (round to nearest even for narrowing floats, truncation toward 0 for float to int). */

@@ -314,6 +314,17 @@ public abstract class PrimitiveConformanceTests extends ConformanceSupport {
                 narrowProductsInto(x, null, null, h, transposedBase.map(Tensor::mT));
                 assertClose(what + ": accumulate alone into a transposed F32 view", transposedBase,
                         Tolerance.forOutput(DType.F32, Tolerance.matmulF32(m)));
+                // beta 0 overwrites without reading: NaN in the actual output must not survive; the expected
+                // side accumulates into zeros
+                Pair fresh = new Pair(Ops.full(x.expected(), DType.F32, Shape.of(r, k), 0),
+                        Ops.full(x.actual(), DType.F32, Shape.of(r, k), Double.NaN));
+                Pair freshXn = new Pair(Ops.full(x.expected(), dtype, Shape.of(m, r), Double.NaN),
+                        Ops.full(x.actual(), dtype, Shape.of(m, r), Double.NaN));
+                Ops.narrowProductsInto(x.expected(), n.expected(), freshXn.expected(), h.expected(), 0.75f, fresh.expected().mT(), 1f);
+                Ops.narrowProductsInto(x.actual(), n.actual(), freshXn.actual(), h.actual(), 0.75f, fresh.actual().mT(), 0f);
+                assertClose(what + ": beta 0 over NaN into a transposed F32 view", fresh,
+                        Tolerance.forOutput(DType.F32, Tolerance.matmulF32(m)));
+                assertClose(what + ": x·n beside a beta-0 gradient", freshXn, Tolerance.forOutput(dtype, Tolerance.matmulF32(k)));
             }
         })));
     }
