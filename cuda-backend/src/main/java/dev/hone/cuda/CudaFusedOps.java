@@ -24,8 +24,8 @@ import static dev.hone.tensor.DType.I64;
 /**
  * The CUDA backend's fused kernels (softmax.cu, cross_entropy.cu, rmsnorm.cu, swiglu.cu, rope.cu,
  * attention.cu, adamw.cu). Activations are F32 or BF16. Inputs may be any views (non-contiguous ones are
- * copied to contiguous temporaries first); outputs must be contiguous, except AdamW's in-place state,
- * which is updated through a temporary and written back. Row kernels run one block per row.
+ * copied to contiguous temporaries first); outputs must be contiguous, except attention's out, dq, dk and
+ * dv and AdamW's in-place state, which are computed into temporaries and written back. Row kernels run one block per row.
  */
 final class CudaFusedOps implements FusedOps {
     private static final int ROW_THREADS = 256;
@@ -185,29 +185,33 @@ final class CudaFusedOps implements FusedOps {
     @Override
     public void attention(Tensor q, Tensor k, Tensor v, float scale, boolean causal, Tensor segments, Tensor out, Tensor lse) {
         requireDtype("attention", q, F32, BF16);
-        requireContiguous("attention", "out", out);
         requireContiguous("attention", "lse", lse);
         if (q.numel() == 0) return;
         int sLen = k.dim(2);
-        withTemps(temps -> backend.launch("attention", "attention_" + suffix(q.dtype()), attentionGrid(q, sLen),
-                attentionArgs(q, k, v, scale, causal, segments, temps, ptr(out), ptr(lse))));
+        withTemps(temps -> {
+            Tensor target = out.isContiguous() ? out : backend.temporary(out.dtype(), out.shape(), temps);
+            backend.launch("attention", "attention_" + suffix(q.dtype()), attentionGrid(q, sLen),
+                    attentionArgs(q, k, v, scale, causal, segments, temps, ptr(target), ptr(lse)));
+            if (target != out) backend.copy(target, out);
+        });
     }
 
     @Override
     public void attentionBackward(Tensor q, Tensor k, Tensor v, float scale, boolean causal, Tensor segments,
                                   Tensor out, Tensor lse, Tensor dout, Tensor dq, Tensor dk, Tensor dv) {
         requireDtype("attentionBackward", q, F32, BF16);
-        requireContiguous("attentionBackward", "dq", dq);
         if (q.numel() == 0) return;
         int sLen = k.dim(2);
         withTemps(temps -> {
+            Tensor dqTarget = dq.isContiguous() ? dq : backend.temporary(dq.dtype(), dq.shape(), temps);
             Tensor dkAcc = backend.temporary(F32, k.shape(), temps);
             Tensor dvAcc = backend.temporary(F32, v.shape(), temps);
             backend.ctx.zero(first(dkAcc), dkAcc.numel() * 4);
             backend.ctx.zero(first(dvAcc), dvAcc.numel() * 4);
             List<KernelArg> args = attentionArgs(q, k, v, scale, causal, segments, temps,
-                    ptr(backend.dense(out, temps)), ptr(backend.dense(lse, temps)), ptr(backend.dense(dout, temps)), ptr(dq), ptr(dkAcc), ptr(dvAcc));
+                    ptr(backend.dense(out, temps)), ptr(backend.dense(lse, temps)), ptr(backend.dense(dout, temps)), ptr(dqTarget), ptr(dkAcc), ptr(dvAcc));
             backend.launch("attention", "attention_backward_" + suffix(q.dtype()), attentionGrid(q, sLen), args);
+            if (dqTarget != dq) backend.copy(dqTarget, dq);
             backend.cast(dkAcc, dk);
             backend.cast(dvAcc, dv);
         });

@@ -84,12 +84,12 @@ public interface FusedOps {
      * H a multiple of Hkv. Causal masks key s > query t (queries aligned to the end of keys: position
      * t attends to s <= t + S - T). {@code segments} [B, S] (I32, nullable) blocks attention between
      * different packed examples. Writes out [B, H, T, D] and lse [B, H, T] (F32) for backward. q, k and v
-     * may be any views (the heads of a fused QKV projection are strided views of it); out and lse are
-     * contiguous.
+     * may be any views (the heads of a fused QKV projection are strided views of it); so may out (autograd
+     * lays it out in q's axis order, [B, T, H, D] for projection heads); lse is contiguous.
      */
     void attention(Tensor q, Tensor k, Tensor v, float scale, boolean causal, Tensor segments, Tensor out, Tensor lse);
 
-    /** dq, dk, dv overwritten (contiguous); q, k, v, out and dout may be any views. */
+    /** dq, dk, dv overwritten; all tensors but lse may be any views (autograd lays dq, dk, dv out in q's, k's, v's axis order). */
     void attentionBackward(Tensor q, Tensor k, Tensor v, float scale, boolean causal, Tensor segments,
                            Tensor out, Tensor lse, Tensor dout, Tensor dq, Tensor dk, Tensor dv);
 

@@ -342,7 +342,9 @@ public abstract class BackendConformanceTests extends PrimitiveConformanceTests 
                         Pair k = uniform(dtype, new int[] {b, hkv, s, d}, Variant.OFFSET, seed++, -1, 1);
                         Pair v = uniform(dtype, new int[] {b, hkv, s, d}, Variant.TRANSPOSED, seed++, -1, 1);
                         float scale = (float) (1 / Math.sqrt(d));
-                        Pair out = zeros(dtype, b, h, t, d), lse = zeros(DType.F32, b, h, t);
+                        // with segments, the outputs are token-major views ([B, T, H, D] memory seen as [B, H, T, D]), as
+                        // autograd allocates them for the heads of a projection
+                        Pair out = packed ? tokenMajor(zeros(dtype, b, t, h, d)) : zeros(dtype, b, h, t, d), lse = zeros(DType.F32, b, h, t);
                         String what = "attention" + (backward ? "Backward " : " ") + dtype + " " + Arrays.toString(size)
                                 + (causal ? " causal" : "") + (packed ? " segments" : "");
                         expectedOps().attention(q.expected(), k.expected(), v.expected(), scale, causal, segments.expected(),
@@ -356,7 +358,9 @@ public abstract class BackendConformanceTests extends PrimitiveConformanceTests 
                         }
                         Pair savedOut = pairOf(out.expected()), savedLse = pairOf(lse.expected());
                         Pair dout = uniform(dtype, new int[] {b, h, t, d}, Variant.TRANSPOSED, seed++, -1, 1);
-                        Pair dq = zeros(dtype, b, h, t, d), dk = zeros(dtype, b, hkv, s, d), dv = zeros(dtype, b, hkv, s, d);
+                        Pair dq = packed ? tokenMajor(zeros(dtype, b, t, h, d)) : zeros(dtype, b, h, t, d);
+                        Pair dk = packed ? tokenMajor(zeros(dtype, b, s, hkv, d)) : zeros(dtype, b, hkv, s, d);
+                        Pair dv = packed ? tokenMajor(zeros(dtype, b, s, hkv, d)) : zeros(dtype, b, hkv, s, d);
                         expectedOps().attentionBackward(q.expected(), k.expected(), v.expected(), scale, causal, segments.expected(),
                                 savedOut.expected(), savedLse.expected(), dout.expected(), dq.expected(), dk.expected(), dv.expected());
                         actualOps(q).attentionBackward(q.actual(), k.actual(), v.actual(), scale, causal, segments.actual(),
@@ -369,6 +373,8 @@ public abstract class BackendConformanceTests extends PrimitiveConformanceTests 
             }
         }
     }
+
+    private static Pair tokenMajor(Pair tokensFirst) { return tokensFirst.map(x -> x.transpose(1, 2)); }
 
     // ---------------------------------------------------------------- AdamW
 
