@@ -1,6 +1,7 @@
 package dev.hone.tensor;
 
 import java.util.Arrays;
+import java.util.Optional;
 
 /**
  * A strided view description: shape, per-axis element strides and an element offset into a storage.
@@ -72,15 +73,16 @@ public record Layout(Shape shape, long[] strides, long offset) {
      */
     public Layout reshape(int... newDims) {
         Shape target = inferShape(shape, newDims);
-        if (isContiguous()) return new Layout(target, target.contiguousStrides(), offset);
-        long[] strides = viewStrides(target);
-        if (strides == null) throw new IllegalStateException("reshape " + shape + " -> " + target + " needs a contiguous layout");
-        return new Layout(target, strides, offset);
+        return viewAs(target).orElseThrow(() -> new IllegalStateException("reshape " + shape + " -> " + target + " needs a contiguous layout"));
     }
 
-    /** Whether {@link #reshape} to {@code newDims} is a view (no copy needed). */
-    public boolean canReshape(int... newDims) {
-        return isContiguous() || viewStrides(inferShape(shape, newDims)) != null;
+    /** {@link #reshape} to {@code newDims} when it is a view (no copy needed), else empty. One -1 is inferred. */
+    public Optional<Layout> reshapeView(int... newDims) { return viewAs(inferShape(shape, newDims)); }
+
+    private Optional<Layout> viewAs(Shape target) {
+        if (isContiguous()) return Optional.of(new Layout(target, target.contiguousStrides(), offset));
+        long[] strides = viewStrides(target);
+        return strides == null ? Optional.empty() : Optional.of(new Layout(target, strides, offset));
     }
 
     /**

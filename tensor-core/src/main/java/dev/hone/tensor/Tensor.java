@@ -165,7 +165,7 @@ public final class Tensor {
      * a contiguous copy reshaped. One -1 is inferred.
      */
     public Tensor reshapeViewOrCopy(int... dims) {
-        return layout.canReshape(dims) ? view(layout.reshape(dims)) : contiguous().reshape(dims);
+        return layout.reshapeView(dims).map(this::view).orElseGet(() -> contiguous().reshape(dims));
     }
 
     public Tensor permute(int... order) { return view(layout.permute(order)); }

@@ -144,17 +144,18 @@ class LayoutViewsTest {
         Tensor withOnes = slice.reshapeViewOrCopy(1, 8, 1, 6, 1);
         assertSame(base.storage(), withOnes.storage());
         assertArrayEquals(slice.toDoubleArray(), withOnes.toDoubleArray());
-        assertFalse(slice.layout().canReshape(48));                         // rows 12 apart do not merge with 6 columns
+        assertFalse(slice.layout().reshapeView(48).isPresent());                         // rows 12 apart do not merge with 6 columns
         Tensor flat = slice.reshapeViewOrCopy(48);
         assertNotSame(base.storage(), flat.storage());
         assertArrayEquals(slice.toDoubleArray(), flat.toDoubleArray());
         Tensor transposed = base.transpose(0, 1);                           // [12, 8]: row-major order is not memory order
-        assertFalse(transposed.layout().canReshape(96));
-        assertTrue(transposed.layout().canReshape(3, 4, 8));                // splitting one axis is always a view
+        assertFalse(transposed.layout().reshapeView(96).isPresent());
+        assertTrue(transposed.layout().reshapeView(3, 4, 8).isPresent());                // splitting one axis is always a view
         assertArrayEquals(transposed.contiguous().reshape(3, 4, 8).toDoubleArray(), transposed.reshapeViewOrCopy(3, 4, 8).toDoubleArray());
         Tensor permuted = base.reshape(2, 4, 12).permute(1, 0, 2);          // [4, 2, 12]: merging 4 with 2 is not a view
-        assertFalse(permuted.layout().canReshape(8, 12));
-        assertTrue(permuted.layout().canReshape(4, 24) == false && permuted.layout().canReshape(4, 2, 3, 4));
+        assertFalse(permuted.layout().reshapeView(8, 12).isPresent());
+        assertFalse(permuted.layout().reshapeView(4, 24).isPresent());
+        assertTrue(permuted.layout().reshapeView(4, 2, 3, 4).isPresent());
         assertTrue(slice.reshape(2, 4, 2, 3).isContiguous());               // reshape() itself still always gives a contiguous tensor
     }
 
