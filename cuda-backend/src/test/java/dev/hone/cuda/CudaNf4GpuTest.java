@@ -5,10 +5,8 @@ import dev.hone.tensor.Scope;
 import dev.hone.tensor.Shape;
 import dev.hone.tensor.Tensor;
 import dev.hone.tensor.reference.ReferenceBackend;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 import java.util.Random;
 
@@ -21,23 +19,12 @@ import static org.assertj.core.api.Assertions.within;
  * x·Wᵀ of the decoded weight to F32 rounding.
  */
 class CudaNf4GpuTest {
-    private static CudaBackend backend;
-
-    @BeforeAll
-    static void openBackend() {
-        if (GpuAvailability.probe().available()) backend = CudaBackend.open(0);
-    }
-
-    @BeforeEach
-    void requireGpu() { GpuAvailability.assumeGpu(); }
-
-    @AfterAll
-    static void closeBackend() {
-        if (backend != null) backend.close();
-    }
+    @RegisterExtension
+    static final GpuBackendExtension GPU = new GpuBackendExtension();
 
     @Test
     void dequantizeAndGemvMatchTheLayoutDefinition() {
+        CudaBackend backend = GPU.backend();
         int rows = 48, k = 96, block = 32, m = 3;
         Random rnd = new Random(5);
         byte[] codes = new byte[rows * k / 2];

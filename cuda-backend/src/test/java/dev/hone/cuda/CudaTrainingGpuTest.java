@@ -9,10 +9,8 @@ import dev.hone.tensor.spi.BinaryOp;
 import dev.hone.tensor.spi.FusedOps;
 import dev.hone.tensor.spi.RandomKind;
 import dev.hone.tensor.spi.ReduceOp;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 import java.util.Random;
 
@@ -25,23 +23,12 @@ import static org.assertj.core.api.Assertions.assertThat;
  * must hold no more live buffers after the run than before it.
  */
 class CudaTrainingGpuTest {
-    private static CudaBackend backend;
-
-    @BeforeAll
-    static void openBackend() {
-        if (GpuAvailability.probe().available()) backend = CudaBackend.open(0);
-    }
-
-    @BeforeEach
-    void requireGpu() { GpuAvailability.assumeGpu(); }
-
-    @AfterAll
-    static void closeBackend() {
-        if (backend != null) backend.close();
-    }
+    @RegisterExtension
+    static final GpuBackendExtension GPU = new GpuBackendExtension();
 
     @Test
     void adamwFitsLeastSquaresOnTheGpu() {
+        CudaBackend backend = GPU.backend();
         int n = 256, d = 16;
         float[] wTrue = new float[d];
         Random rnd = new Random(3);
