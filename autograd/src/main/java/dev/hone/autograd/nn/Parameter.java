@@ -90,11 +90,11 @@ public final class Parameter {
         if (grad == null) {
             Tensor fresh = g.dtype() == value.dtype() ? g.copy() : Ops.cast(g, value.dtype());
             grad = Scope.current().transferTo(fresh, home);
-        } else if (gradIsZero) {
-            Ops.copyInto(g.dtype() == grad.dtype() ? g : Ops.cast(g, grad.dtype()), grad);
-            gradIsZero = false;
         } else {
-            Ops.addInPlace(grad, g.dtype() == grad.dtype() ? g : Ops.cast(g, grad.dtype()));
+            Tensor converted = g.dtype() == grad.dtype() ? g : Ops.cast(g, grad.dtype());
+            if (gradIsZero) Ops.copyInto(converted, grad);
+            else Ops.addInPlace(grad, converted);
+            gradIsZero = false;
         }
     }
 
