@@ -1,9 +1,11 @@
 #!/usr/bin/env bash
-# Packs what the GPU tests need to run on a machine with a GPU but no JDK or Maven (e.g. a lent test box)
-# into cuda-backend/target/gpu-run: a jlink'd Java runtime (xz), the JUnit/AssertJ jars from ~/.m2, and a
-# tiny JUnit Platform launcher. Run after `mvn -o -pl cuda-backend -am test-compile`; then run
-# scripts/run_gpu_tests.sh on the GPU machine from the repository root (carrying cuda-backend/target/gpu-run,
-# cuda-backend/target/{classes,test-classes} and tensor-core/target/{classes,test-classes}).
+# Packs what the GPU tests and the hone command line need to run on a machine with a GPU but no JDK or Maven
+# (e.g. a lent test box) into cuda-backend/target/gpu-run: a jlink'd Java runtime (xz) with the modules the
+# hone jar needs, the JUnit/AssertJ jars from ~/.m2, and a tiny JUnit Platform launcher. Run after
+# `mvn -o -pl cuda-backend -am test-compile` (and `./hone build` for the command line); then, on the GPU
+# machine, from the repository root: scripts/run_gpu_tests.sh (carrying cuda-backend/target/gpu-run,
+# cuda-backend/target/{classes,test-classes} and tensor-core/target/{classes,test-classes}) or
+# scripts/hone_on_gpu.sh <hone arguments> (carrying cuda-backend/target/gpu-run and examples/target/hone.jar).
 set -euo pipefail
 MODULE=$(cd "$(dirname "$0")/.." && pwd)
 OUT=$MODULE/target/gpu-run
@@ -53,7 +55,7 @@ public class GpuLauncher {
 }
 JAVA
 "$JDK/bin/javac" -cp "$OUT/lib/*" -d "$OUT/launcher" "$OUT/launcher/GpuLauncher.java"
-"$JDK/bin/jlink" --add-modules java.base,java.logging,jdk.unsupported --compress zip-9 --strip-debug \
+"$JDK/bin/jlink" --add-modules java.base,java.logging,jdk.unsupported,java.desktop,java.sql,jdk.incubator.vector --compress zip-9 --strip-debug \
     --no-header-files --no-man-pages --output "$OUT/jre"
 tar -C "$OUT" -cJf "$OUT/jre.tar.xz" jre && rm -rf "$OUT/jre"
 du -sh "$OUT"

@@ -94,32 +94,40 @@ public final class CudaBackend implements Backend {
 
     // ---------------------------------------------------------------- moving tensors between host and device
 
-    /** A contiguous copy of the CPU tensor {@code host} on this device, owned by the current scope. */
+    /** A contiguous copy of the CPU tensor {@code host} on this device, owned by the current scope ({@code host.to(this)}). */
     public Tensor toDevice(Tensor host) {
         if (host.device().kind() != Device.Kind.CPU) throw new IllegalArgumentException("toDevice: tensor " + host.shape() + " is on " + host.device() + ", not on the CPU");
-        ctx.makeCurrent();
-        Tensor src = host.contiguous();
-        Tensor out = Tensor.wrap(Scope.current().adopt(allocate(host.dtype(), host.numel())), Layout.contiguous(host.shape()), this);
-        long bytes = host.numel() * host.dtype().byteSize();
-        if (bytes > 0) ctx.copyToDevice(src.storage().segment(), src.layout().offset() * host.dtype().byteSize(), base(out), bytes);
-        return out;
+        return host.to(this);
     }
 
     /** A contiguous copy of the device tensor {@code t} in memory of the CPU backend {@code hostBackend}, owned by the current scope. */
     public Tensor toHost(Tensor t, Backend hostBackend) {
         DeviceViews.requireCuda("toHost", t, ctx.ordinal);
         if (hostBackend.device().kind() != Device.Kind.CPU) throw new IllegalArgumentException("toHost: target backend " + hostBackend.name() + " is not a CPU backend");
+        return t.to(hostBackend);
+    }
+
+    /** Uploads through the pinned staging buffer; returns when the bytes are on the device. */
+    @Override
+    public void copyFromHost(MemorySegment src, long srcByteOffset, Tensor dst) {
+        requireContiguousHere("copyFromHost", dst);
         ctx.makeCurrent();
-        List<Storage> temps = new ArrayList<>();
-        try {
-            Tensor src = dense(t, temps);
-            Tensor out = Tensor.wrap(Scope.current().adopt(hostBackend.allocate(t.dtype(), t.numel())), Layout.contiguous(t.shape()), hostBackend);
-            long bytes = t.numel() * t.dtype().byteSize();
-            if (bytes > 0) ctx.copyToHost(DeviceViews.first(src), out.storage().segment(), 0, bytes);
-            return out;
-        } finally {
-            release(temps);
-        }
+        long bytes = dst.numel() * dst.dtype().byteSize();
+        if (bytes > 0) ctx.copyToDevice(src, srcByteOffset, DeviceViews.first(dst), bytes);
+    }
+
+    /** Downloads after the work queued before it, through the pinned staging buffer; returns when the bytes are in {@code dst}. */
+    @Override
+    public void copyToHost(Tensor src, MemorySegment dst, long dstByteOffset) {
+        requireContiguousHere("copyToHost", src);
+        ctx.makeCurrent();
+        long bytes = src.numel() * src.dtype().byteSize();
+        if (bytes > 0) ctx.copyToHost(DeviceViews.first(src), dst, dstByteOffset, bytes);
+    }
+
+    private void requireContiguousHere(String op, Tensor t) {
+        DeviceViews.requireCuda(op, t, ctx.ordinal);
+        if (!t.isContiguous()) throw new IllegalArgumentException(op + ": tensor " + t.shape() + " " + t.dtype() + " is not contiguous");
     }
 
     // ---------------------------------------------------------------- elementwise primitives

@@ -1,13 +1,11 @@
 package dev.hone.quant;
 
-import dev.hone.tensor.Device;
 import dev.hone.tensor.Scope;
 import dev.hone.tensor.Tensor;
 import dev.hone.tensor.io.SafetensorsFile;
 import dev.hone.tensor.io.SafetensorsWriter;
 import dev.hone.tensor.io.TensorInfo;
 
-import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
 import java.nio.file.Path;
 import java.util.LinkedHashMap;
@@ -45,15 +43,11 @@ public final class BnbSafetensors {
 
     /** Writes the quantized parameters (bnb layout) and the plain tensors to {@code path}. */
     public static void write(Path path, Map<String, QuantizedTensor> quantized, Map<String, Tensor> plain, Map<String, String> metadata) {
-        Scope outer = Scope.current();
-        if (outer.backend().device().kind() != Device.Kind.CPU) {
-            throw new IllegalStateException("BnbSafetensors.write " + path + ": needs a CPU backend in the current scope, found " + outer.backend().name());
-        }
         try (Scope _ = Scope.open()) {
             Map<String, Tensor> all = new LinkedHashMap<>(plain);
             for (Map.Entry<String, QuantizedTensor> q : quantized.entrySet()) {
                 for (Map.Entry<String, StoredTensor> e : BnbCheckpoint.toStateDict(q.getKey(), q.getValue()).entrySet()) {
-                    if (all.put(e.getKey(), hostTensor(e.getValue())) != null) {
+                    if (all.put(e.getKey(), tensorOf(e.getValue())) != null) {
                         throw new IllegalArgumentException("BnbSafetensors.write " + path + ": two tensors named '" + e.getKey() + "'");
                     }
                 }
@@ -62,11 +56,7 @@ public final class BnbSafetensors {
         }
     }
 
-    private static Tensor hostTensor(StoredTensor s) {
-        Tensor t = Tensor.empty(s.dtype(), s.shape());
-        MemorySegment.copy(MemorySegment.ofArray(s.bytes()), 0, t.storage().segment(), 0, s.bytes().length);
-        return t;
-    }
+    private static Tensor tensorOf(StoredTensor s) { return Tensor.ofRawBytes(s.dtype(), s.bytes(), s.shape().dims()); }
 
     private static StoredTensor stored(SafetensorsFile file, String key) {
         TensorInfo info = file.info(key);

@@ -39,15 +39,14 @@ public final class Ops {
     public static Tensor scalarLike(Tensor like, double value) { return full(like, like.dtype(), Shape.scalar(), value); }
 
     /**
-     * [0, 1, ..., n-1] of an integer or floating dtype on {@code like}'s backend. Written element by
-     * element, so only host-memory backends support it.
+     * [0, 1, ..., n-1] of an integer or floating dtype on {@code like}'s backend (written in host memory,
+     * then copied there).
      */
     public static Tensor arange(Tensor like, DType dtype, int n) {
         Tensor t = allocate(like, dtype, Shape.of(n));
-        if (t.device().kind() != Device.Kind.CPU) {
-            throw new UnsupportedOperationException("arange: writes elements from Java, not possible on " + t.device());
-        }
-        for (int i = 0; i < n; i++) t.set(i, i);
+        java.lang.foreign.MemorySegment staged = java.lang.foreign.MemorySegment.ofArray(new byte[Math.multiplyExact(n, dtype.byteSize())]);
+        for (int i = 0; i < n; i++) Elements.write(staged, dtype, i, i);
+        if (n > 0) t.backend().copyFromHost(staged, 0, t);
         return t;
     }
 

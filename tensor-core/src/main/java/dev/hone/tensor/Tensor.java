@@ -89,40 +89,56 @@ public final class Tensor {
     }
 
     public static Tensor of(float[] data, int... dims) {
-        Tensor t = hostTensor(DType.F32, data.length, dims);
-        MemorySegment.copy(data, 0, t.storage.segment(), Elements.F32, 0, data.length);
-        return t;
+        return fromHost(DType.F32, data.length, dims, MemorySegment.ofArray(data));
     }
 
     public static Tensor of(DType dtype, double[] data, int... dims) {
-        Tensor t = hostTensor(dtype, data.length, dims);
-        MemorySegment seg = t.storage.segment();
-        for (int i = 0; i < data.length; i++) Elements.write(seg, dtype, i, data[i]);
-        return t;
+        MemorySegment staged = MemorySegment.ofArray(new byte[Math.multiplyExact(data.length, dtype.byteSize())]);
+        for (int i = 0; i < data.length; i++) Elements.write(staged, dtype, i, data[i]);
+        return fromHost(dtype, data.length, dims, staged);
     }
 
-    public static Tensor ofInts(int[] data, int... dims) {
-        Tensor t = hostTensor(DType.I32, data.length, dims);
-        MemorySegment.copy(data, 0, t.storage.segment(), java.lang.foreign.ValueLayout.JAVA_INT_UNALIGNED, 0, data.length);
-        return t;
-    }
+    public static Tensor ofInts(int[] data, int... dims) { return fromHost(DType.I32, data.length, dims, MemorySegment.ofArray(data)); }
 
-    public static Tensor ofLongs(long[] data, int... dims) {
-        Tensor t = hostTensor(DType.I64, data.length, dims);
-        MemorySegment.copy(data, 0, t.storage.segment(), java.lang.foreign.ValueLayout.JAVA_LONG_UNALIGNED, 0, data.length);
-        return t;
+    public static Tensor ofLongs(long[] data, int... dims) { return fromHost(DType.I64, data.length, dims, MemorySegment.ofArray(data)); }
+
+    /** A tensor of {@code dtype} whose elements are the little-endian bytes {@code raw} (e.g. packed 4-bit codes as U8). */
+    public static Tensor ofRawBytes(DType dtype, byte[] raw, int... dims) {
+        if (raw.length % dtype.byteSize() != 0) throw new IllegalArgumentException(raw.length + " bytes are not a whole number of " + dtype + " elements");
+        return fromHost(dtype, raw.length / dtype.byteSize(), dims, MemorySegment.ofArray(raw));
     }
 
     public static Tensor scalar(DType dtype, double value) { return full(dtype, value); }
 
-    private static Tensor hostTensor(DType dtype, int length, int[] dims) {
+    /** A tensor on the current scope's backend holding {@code length} elements copied from host memory. */
+    private static Tensor fromHost(DType dtype, int length, int[] dims, MemorySegment src) {
         Shape shape = dims.length == 0 && length != 1 ? Shape.of(length) : Shape.of(dims);
         if (shape.numel() != length) throw new IllegalArgumentException(length + " values for shape " + shape);
         Tensor t = empty(dtype, shape);
-        if (t.device().kind() != Device.Kind.CPU) {
-            throw new UnsupportedOperationException("creating " + shape + " from Java arrays on " + t.device() + ": create on CPU, then copy");
-        }
+        if (length > 0) t.backend.copyFromHost(src, 0, t);
         return t;
+    }
+
+    /**
+     * This tensor on {@code target}: itself when already there; a view of the same memory when both are
+     * host-memory backends; otherwise a contiguous copy (upload, download, or both), owned by the current
+     * scope. The copy is complete when this returns.
+     */
+    public Tensor to(Backend target) {
+        if (target == backend) return this;
+        boolean hostHere = device().kind() == Device.Kind.CPU, hostThere = target.device().kind() == Device.Kind.CPU;
+        if (hostHere && hostThere) return new Tensor(storage, layout, target);
+        Tensor out = empty(target, dtype(), shape());
+        if (numel() == 0) return out;
+        if (hostHere) {
+            Tensor dense = contiguous();
+            target.copyFromHost(dense.storage.segment(), dense.layout.offset() * dtype().byteSize(), out);
+        } else if (hostThere) {
+            withDenseCopy(dense -> backend.copyToHost(dense, out.storage.segment(), 0));
+        } else {
+            target.copyFromHost(hostBytes(), 0, out);
+        }
+        return out;
     }
 
     // ---------------------------------------------------------------- properties
@@ -217,6 +233,32 @@ public final class Tensor {
         return storage.segment();
     }
 
+    /**
+     * The elements readable from Java, in the layout {@link #hostLayout()} names: the storage itself on a
+     * host-memory backend, otherwise a dense copy downloaded into heap memory (one device round trip).
+     */
+    private MemorySegment readableSegment() { return device().kind() == Device.Kind.CPU ? storage.segment() : hostBytes(); }
+
+    private Layout readableLayout() { return device().kind() == Device.Kind.CPU ? layout : Layout.contiguous(shape()); }
+
+    /** A dense copy of the elements in heap memory, in row-major order. */
+    private MemorySegment hostBytes() {
+        MemorySegment out = MemorySegment.ofArray(new byte[Math.toIntExact(Math.multiplyExact(numel(), (long) dtype().byteSize()))]);
+        if (numel() > 0) withDenseCopy(dense -> dense.backend.copyToHost(dense, out, 0));
+        return out;
+    }
+
+    /** Runs {@code use} on this tensor if contiguous, else on a contiguous copy freed right after. */
+    private void withDenseCopy(java.util.function.Consumer<Tensor> use) {
+        if (isContiguous()) {
+            use.accept(this);
+            return;
+        }
+        try (Scope scratch = Scope.open(backend)) {
+            use.accept(contiguous());
+        }
+    }
+
     public double getDouble(int... index) { return Elements.read(hostSegment(), dtype(), layout.indexOf(index)); }
 
     public float getFloat(int... index) { return (float) getDouble(index); }
@@ -225,24 +267,25 @@ public final class Tensor {
 
     public void set(double value, int... index) { Elements.write(hostSegment(), dtype(), layout.indexOf(index), value); }
 
-    /** The single value of a one-element tensor. */
+    /** The single value of a one-element tensor (on an accelerator: downloaded, which waits for pending work). */
     public double item() {
         if (numel() != 1) throw new IllegalStateException("item() of a tensor with shape " + shape());
-        return Elements.read(hostSegment(), dtype(), layout.offset());
+        return Elements.read(readableSegment(), dtype(), readableLayout().offset());
     }
 
+    /** The elements in row-major order; on an accelerator, downloaded first. The same holds for the other array readers. */
     public double[] toDoubleArray() {
-        MemorySegment seg = hostSegment();
+        MemorySegment seg = readableSegment();
         double[] out = new double[Math.toIntExact(numel())];
-        StridedIndex it = new StridedIndex(layout);
+        StridedIndex it = new StridedIndex(readableLayout());
         for (int i = 0; i < out.length; i++) out[i] = Elements.read(seg, dtype(), it.next());
         return out;
     }
 
     public float[] toFloatArray() {
-        if (dtype() == DType.F32 && isContiguous()) {
+        if (dtype() == DType.F32 && (isContiguous() || device().kind() != Device.Kind.CPU)) {
             float[] out = new float[Math.toIntExact(numel())];
-            MemorySegment.copy(hostSegment(), Elements.F32, layout.offset() * 4, out, 0, out.length);
+            MemorySegment.copy(readableSegment(), Elements.F32, readableLayout().offset() * 4, out, 0, out.length);
             return out;
         }
         double[] d = toDoubleArray();
@@ -252,9 +295,9 @@ public final class Tensor {
     }
 
     public long[] toLongArray() {
-        MemorySegment seg = hostSegment();
+        MemorySegment seg = readableSegment();
         long[] out = new long[Math.toIntExact(numel())];
-        StridedIndex it = new StridedIndex(layout);
+        StridedIndex it = new StridedIndex(readableLayout());
         for (int i = 0; i < out.length; i++) out[i] = Elements.readLong(seg, dtype(), it.next());
         return out;
     }
@@ -265,6 +308,9 @@ public final class Tensor {
         for (int i = 0; i < l.length; i++) out[i] = Math.toIntExact(l[i]);
         return out;
     }
+
+    /** The elements' little-endian bytes in row-major order (the inverse of {@link #ofRawBytes}). */
+    public byte[] toRawBytes() { return hostBytes().toArray(java.lang.foreign.ValueLayout.JAVA_BYTE); }
 
     @Override
     public String toString() {

@@ -114,18 +114,18 @@ public final class FourBitLayerWeight {
         this.shape = q.shape();
         this.originalDType = q.originalDType();
         this.blocksize = q.blocksize();
-        this.codes = deviceBytes(what, q.dataCopy());
+        this.codes = deviceBytes(q.dataCopy());                                    // [out * in / 2] U8
         this.codebook = books.of(q.codeBook());
         this.absmax = switch (q.absmax()) {
             case Absmax.Plain p -> new PlainAbsmax(Tensor.of(p.values(), p.blocks()));
-            case Absmax.DoubleQuantized d -> new DoubleQuantizedAbsmax(deviceBytes(what, d.codes()), Tensor.of(d.nestedAbsmax(),
+            case Absmax.DoubleQuantized d -> new DoubleQuantizedAbsmax(deviceBytes(d.codes()), Tensor.of(d.nestedAbsmax(),
                     d.nestedAbsmax().length), Tensor.of(new float[] {d.offset()}), books.of(d.nestedCodeMap()), d.nestedBlocksize());
         };
     }
 
     /**
-     * Copies a 4-bit {@link QuantizedTensor} [out, in] into tensors of the current scope (host backends),
-     * taking its code books from {@code books}.
+     * Copies a 4-bit {@link QuantizedTensor} [out, in] into tensors of the current scope (on its backend,
+     * host or accelerator), taking its code books from {@code books}.
      */
     public static FourBitLayerWeight of(QuantizedTensor q, CodeBookTensors books) { return new FourBitLayerWeight(q, books); }
 
@@ -160,19 +160,9 @@ public final class FourBitLayerWeight {
 
     private static long byteCount(Tensor t) { return t.numel() * t.dtype().byteSize(); }
 
-    private static Tensor deviceBytes(String what, byte[] bytes) {
-        Tensor t = Tensor.empty(DType.U8, bytes.length);
-        if (t.device().kind() != Device.Kind.CPU) {
-            throw new UnsupportedOperationException(what + ": building the packed weight on " + t.device() + "; build it on the CPU and copy it");
-        }
-        MemorySegment.copy(bytes, 0, t.storage().segment(), ValueLayout.JAVA_BYTE, t.layout().offset(), bytes.length);
-        return t;
-    }
+    private static Tensor deviceBytes(byte[] bytes) { return Tensor.ofRawBytes(DType.U8, bytes, bytes.length); }
 
-    private static byte[] hostBytes(Tensor u8) {
-        if (u8.device().kind() != Device.Kind.CPU) throw new UnsupportedOperationException("reading packed codes on " + u8.device());
-        return u8.storage().segment().asSlice(u8.layout().offset(), u8.numel()).toArray(ValueLayout.JAVA_BYTE);
-    }
+    private static byte[] hostBytes(Tensor u8) { return u8.toRawBytes(); }
 
     @Override
     public String toString() { return "FourBitLayerWeight[" + format + " " + shape + ", blocks of " + blocksize + ", " + dataBytes() + " bytes]"; }

@@ -115,33 +115,25 @@ public final class SafetensorsFile implements AutoCloseable {
     }
 
     /**
-     * A zero-copy, read-only CPU tensor over the mapping, on the current scope's backend (which must be a
-     * CPU backend). It is not owned by the scope: it dies when this file is closed.
+     * One tensor on the current scope's backend. On a host-memory backend it is a zero-copy, read-only view
+     * of the mapping, not owned by the scope: it dies when this file is closed. On an accelerator it is a
+     * copy uploaded there, owned by the current scope (as {@link #tensorCopy}).
      */
     public Tensor tensor(String name) {
         TensorInfo t = info(name);
-        Backend backend = cpuBackend(name, "tensor");
+        Backend backend = Scope.current().backend();
+        if (backend.device().kind() != Device.Kind.CPU) return tensorCopy(name);
         Storage storage = new Storage(bytes(name), t.dtype(), t.numel(), Device.CPU, Storage.Releaser.NONE);
         return Tensor.wrap(storage, Layout.contiguous(t.shape()), backend);
     }
 
-    /** A copy of one tensor owned by the current scope (CPU backend); it survives {@link #close()}. */
+    /** A copy of one tensor on the current scope's backend, owned by the scope; it survives {@link #close()}. */
     public Tensor tensorCopy(String name) {
         TensorInfo t = info(name);
-        cpuBackend(name, "tensorCopy");
         MemorySegment src = bytes(name);
         Tensor out = Tensor.empty(t.dtype(), t.shape());
-        MemorySegment.copy(src, 0, out.storage().segment(), 0, t.byteLength());
+        if (t.numel() > 0) out.backend().copyFromHost(src, 0, out);
         return out;
-    }
-
-    private Backend cpuBackend(String name, String op) {
-        Backend backend = Scope.current().backend();
-        if (backend.device().kind() != Device.Kind.CPU) {
-            throw new SafetensorsException(path, name, op + "() needs a CPU backend in the current scope, found '" + backend.name()
-                    + "' on " + backend.device() + "; load on CPU, then copy to the device");
-        }
-        return backend;
     }
 
     /** Unmaps the file; tensors from {@link #tensor} become unusable. Idempotent. */

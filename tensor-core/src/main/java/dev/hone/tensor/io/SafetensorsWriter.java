@@ -94,7 +94,7 @@ public final class SafetensorsWriter {
         syncDirectory(dir);
     }
 
-    /** Checks names, devices and metadata before anything is written; returns the storage order. */
+    /** Checks names, storages and metadata before anything is written; returns the storage order. */
     private static List<Map.Entry<String, Tensor>> validate(Path path, Map<String, Tensor> tensors, Map<String, String> metadata) {
         var utf8 = StandardCharsets.UTF_8.newEncoder();
         List<Map.Entry<String, Tensor>> order = new ArrayList<>(tensors.size());
@@ -106,10 +106,6 @@ public final class SafetensorsWriter {
             if (name.equals(SafetensorsHeader.METADATA_KEY)) throw new SafetensorsException(path, name, "the name is reserved for file metadata");
             if (!utf8.canEncode(name)) throw new SafetensorsException(path, name, "the name is not valid Unicode (unpaired surrogate)");
             if (t == null) throw new SafetensorsException(path, name, "tensor is null");
-            if (t.device().kind() != Device.Kind.CPU) {
-                throw new SafetensorsException(path, name, "tensor " + t.shape() + " " + t.dtype() + " is on " + t.device()
-                        + "; copy it to the CPU before writing");
-            }
             if (t.storage().isReleased()) throw new SafetensorsException(path, name, "tensor's storage was already released");
             total = Math.addExact(total, Math.multiplyExact(t.numel(), (long) t.dtype().byteSize()));
             order.add(Map.entry(name, t));
@@ -126,6 +122,10 @@ public final class SafetensorsWriter {
     /** Appends t's elements in row-major order: contiguous views in one go, others row by row through {@code staging}. */
     private static void writeData(FileChannel ch, Tensor t, MemorySegment staging) throws IOException {
         if (t.numel() == 0) return;
+        if (t.device().kind() != Device.Kind.CPU) {                 // an accelerator's tensor: download, then write
+            writeSegment(ch, MemorySegment.ofArray(t.toRawBytes()));
+            return;
+        }
         Layout layout = t.layout();
         int elementBytes = t.dtype().byteSize();
         MemorySegment src = t.storage().segment();

@@ -6,6 +6,7 @@ import dev.hone.tensor.MemoryStats;
 import dev.hone.tensor.Storage;
 import dev.hone.tensor.Tensor;
 
+import java.lang.foreign.MemorySegment;
 import java.util.Optional;
 
 /**
@@ -114,6 +115,35 @@ public interface Backend extends AutoCloseable {
 
     /** Fills out with random numbers; the same seed gives the same numbers on every backend. */
     void random(RandomKind kind, long seed, double a, double b, Tensor out);
+
+    /**
+     * Copies {@code dst.numel()} elements' bytes from host memory {@code src}, starting at byte
+     * {@code srcByteOffset}, into the contiguous tensor {@code dst} of this backend. Host-memory backends
+     * (the default) copy directly; accelerator backends upload, and return once the copy is done.
+     */
+    default void copyFromHost(MemorySegment src, long srcByteOffset, Tensor dst) {
+        requireHostCopy("copyFromHost", dst);
+        long bytes = dst.numel() * dst.dtype().byteSize();
+        MemorySegment.copy(src, srcByteOffset, dst.storage().segment(), dst.layout().offset() * dst.dtype().byteSize(), bytes);
+    }
+
+    /**
+     * Copies the bytes of the contiguous tensor {@code src} of this backend into host memory {@code dst},
+     * starting at byte {@code dstByteOffset}. Host-memory backends (the default) copy directly;
+     * accelerator backends download, and return once the bytes are in {@code dst}.
+     */
+    default void copyToHost(Tensor src, MemorySegment dst, long dstByteOffset) {
+        requireHostCopy("copyToHost", src);
+        long bytes = src.numel() * src.dtype().byteSize();
+        MemorySegment.copy(src.storage().segment(), src.layout().offset() * src.dtype().byteSize(), dst, dstByteOffset, bytes);
+    }
+
+    private void requireHostCopy(String op, Tensor t) {
+        if (device().kind() != Device.Kind.CPU) {
+            throw new UnsupportedOperationException(name() + " on " + device() + " must implement " + op + " (the default copies host memory)");
+        }
+        if (!t.isContiguous()) throw new IllegalArgumentException(op + ": tensor " + t.shape() + " " + t.dtype() + " is not contiguous");
+    }
 
     /** Fused kernels this backend offers; callers fall back to primitives when absent. */
     default Optional<FusedOps> fused() { return Optional.empty(); }

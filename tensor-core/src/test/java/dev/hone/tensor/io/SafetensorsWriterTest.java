@@ -1,22 +1,15 @@
 package dev.hone.tensor.io;
 
-import dev.hone.tensor.DType;
-import dev.hone.tensor.Device;
-import dev.hone.tensor.Layout;
 import dev.hone.tensor.Scope;
-import dev.hone.tensor.Shape;
-import dev.hone.tensor.Storage;
 import dev.hone.tensor.Tensor;
 import dev.hone.tensor.reference.ReferenceBackend;
-import dev.hone.tensor.spi.Backend;
+import dev.hone.tensor.testkit.SimulatedDeviceBackend;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 import java.io.IOException;
-import java.lang.foreign.MemorySegment;
-import java.lang.reflect.Proxy;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.LinkedHashMap;
@@ -126,26 +119,29 @@ class SafetensorsWriterTest {
     }
 
     @Test
-    void tensorsOffTheCpuAreRefusedWithTheirDevice() {
-        Backend gpu = (Backend) Proxy.newProxyInstance(Backend.class.getClassLoader(), new Class<?>[] {Backend.class},
-                (proxy, method, args) -> switch (method.getName()) {
-                    case "name" -> "test-device";
-                    case "device" -> Device.cuda(0);
-                    default -> throw new UnsupportedOperationException(method.getName() + " on a device-only test backend");
-                });
-        Tensor onGpu = Tensor.wrap(new Storage(MemorySegment.NULL, DType.F32, 4, Device.cuda(0), Storage.Releaser.NONE),
-                Layout.contiguous(Shape.of(2, 2)), gpu);
-        Path target = dir.resolve("gpu.safetensors");
-        assertThatThrownBy(() -> SafetensorsWriter.write(target, Map.of("w", onGpu)))
-                .isInstanceOf(SafetensorsException.class)
-                .hasMessageContaining("tensor 'w'").hasMessageContaining("cuda:0").hasMessageContaining("copy it to the CPU");
-        assertThat(Files.exists(target)).isFalse();
+    void deviceTensorsAreDownloadedToWriteAndUploadedToRead() {
+        SimulatedDeviceBackend device = new SimulatedDeviceBackend(backend);
+        Path target = dir.resolve("device.safetensors");
+        try (Scope _ = Scope.open(device)) {
+            Tensor w = Tensor.of(new float[] {1, 2, 3, 4, 5, 6}, 2, 3);
+            Tensor strided = w.mT();                                                   // [3, 2] view: written via a dense copy
+            long uploads = device.uploads();
+            SafetensorsWriter.write(target, Map.of("w", w, "wT", strided));
+            assertThat(device.downloads()).isEqualTo(2);
+            assertThat(device.uploads()).isEqualTo(uploads);
 
-        SafetensorsWriter.write(target, Map.of("w", Tensor.of(new float[] {1}, 1)));
-        try (Scope _ = Scope.open(gpu); SafetensorsFile f = SafetensorsFile.open(target)) {
-            assertThatThrownBy(() -> f.tensor("w")).isInstanceOf(SafetensorsException.class)
-                    .hasMessageContaining("tensor 'w'").hasMessageContaining("needs a CPU backend").hasMessageContaining("test-device");
-            assertThatThrownBy(() -> f.tensorCopy("w")).isInstanceOf(SafetensorsException.class).hasMessageContaining("needs a CPU backend");
+            try (SafetensorsFile f = SafetensorsFile.open(target)) {
+                Tensor read = f.tensor("w"), copy = f.tensorCopy("wT");
+                assertThat(read.device()).isEqualTo(SimulatedDeviceBackend.DEVICE);
+                assertThat(copy.device()).isEqualTo(SimulatedDeviceBackend.DEVICE);
+                assertThat(device.uploads()).isEqualTo(uploads + 2);
+                assertThat(read.toFloatArray()).containsExactly(1, 2, 3, 4, 5, 6);
+                assertThat(copy.toFloatArray()).containsExactly(1, 4, 2, 5, 3, 6);
+            }
+            assertThatThrownBy(() -> w.getFloat(0, 0)).isInstanceOf(UnsupportedOperationException.class).hasMessageContaining("cuda:7");
+        }
+        try (SafetensorsFile f = SafetensorsFile.open(target)) {
+            assertThat(f.tensor("wT").toFloatArray()).containsExactly(1, 4, 2, 5, 3, 6);
         }
     }
 

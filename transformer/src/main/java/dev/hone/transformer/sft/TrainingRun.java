@@ -238,7 +238,8 @@ final class TrainingRun {
         } catch (java.io.IOException e) {
             throw new java.io.UncheckedIOException("fine-tuning: cannot write the adapter to " + run.adapter() + ": " + e, e);
         }
-        LossCurvePlot.write(metrics.rows(), run.lossCurvePng(), 900, 500);
+        LossCurvePlot.writeOrExplain(metrics.rows(), run.lossCurvePng(), 900, 500)
+                .ifPresent(why -> s.out().println("warning: " + why + "; the same numbers are in " + run.metricsCsv()));
         TrainingSummary summary = new TrainingSummary(before.map(TrainingRun::summaryEvaluation), Optional.of(summaryEvaluation(after)),
                 before.map(ModelEvaluation::forgettingPerplexity).orElse(OptionalDouble.empty()), after.forgettingPerplexity(),
                 state.globalStep(), state.tokensSeen(), Duration.ofNanos((long) (state.trainingSeconds() * 1e9)), stopReason, peak.report(),

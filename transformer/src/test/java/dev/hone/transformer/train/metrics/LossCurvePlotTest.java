@@ -47,6 +47,16 @@ class LossCurvePlotTest {
     }
 
     @Test
+    void aChartThatCannotBeWrittenIsExplainedNotThrown() throws IOException {
+        Path notADirectory = Files.writeString(dir.resolve("plain-file"), "x");
+        Path png = notADirectory.resolve("loss_curve.png");
+        assertThat(LossCurvePlot.writeOrExplain(List.of(), png, 300, 200)).hasValueSatisfying(why ->
+                assertThat(why).startsWith("loss_curve.png not drawn (").contains("plain-file"));
+        assertThat(LossCurvePlot.writeOrExplain(List.of(), dir.resolve("ok.png"), 300, 200)).isEmpty();
+        assertThat(dir.resolve("ok.png")).isNotEmptyFile();
+    }
+
+    @Test
     void smoothingIsTheDebiasedMovingAverage() {
         // by hand: w = 0.5: s = [0.5*4, 0.25*4+0.5*2] = [2, 2]; debiased by [0.5, 0.75] -> [4, 2.6667]
         double[] s = LossCurvePlot.smoothed(new double[] {4, 2}, 0.5);
