@@ -55,7 +55,7 @@ public class GpuLauncher {
 }
 JAVA
 "$JDK/bin/javac" -cp "$OUT/lib/*" -d "$OUT/launcher" "$OUT/launcher/GpuLauncher.java"
-"$JDK/bin/jlink" --add-modules java.base,java.logging,jdk.unsupported,java.desktop,java.sql,jdk.incubator.vector --compress zip-9 --strip-debug \
+"$JDK/bin/jlink" --add-modules java.base,java.logging,jdk.unsupported,java.sql,jdk.incubator.vector --compress zip-9 --strip-debug \
     --no-header-files --no-man-pages --output "$OUT/jre"
 tar -C "$OUT" -cJf "$OUT/jre.tar.xz" jre && rm -rf "$OUT/jre"
 du -sh "$OUT"

@@ -34,6 +34,7 @@ final class CudaContext implements AutoCloseable {
     final Cublas cublas;
     private final long cublasWorkspace;
     private final MemorySegment staging;
+    private boolean closed;
 
     CudaContext(int ordinal) {
         Driver.init();
@@ -97,6 +98,8 @@ final class CudaContext implements AutoCloseable {
 
     @Override
     public void close() {
+        if (closed) return;
+        closed = true;
         makeCurrent();
         synchronize();
         cublas.close();

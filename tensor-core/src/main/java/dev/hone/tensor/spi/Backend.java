@@ -151,7 +151,7 @@ public interface Backend extends AutoCloseable {
     /** Fused 4-bit (NF4 / FP4) weight products; callers dequantize and use {@link #matmul} when absent. */
     default Optional<FourBitOps> fourBit() { return Optional.empty(); }
 
-    /** Releases threads, caches and device resources. */
+    /** Releases threads, caches and device resources. Idempotent: a second close does nothing. */
     @Override
     void close();
 }

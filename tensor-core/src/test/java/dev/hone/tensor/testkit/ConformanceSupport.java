@@ -10,7 +10,6 @@ import dev.hone.tensor.spi.Backend;
 import dev.hone.tensor.spi.RandomKind;
 import org.junit.jupiter.api.function.Executable;
 
-import java.lang.foreign.MemorySegment;
 import java.util.function.UnaryOperator;
 
 import static org.junit.jupiter.api.Assertions.fail;
@@ -96,26 +95,16 @@ public abstract class ConformanceSupport {
 
     // ---------------------------------------------------------------- moving data
 
-    /** A tensor on the backend under test holding {@code host}'s values (contiguous). Override for device memory. */
+    /** A new contiguous tensor on the backend under test holding {@code host}'s values (uploaded where it is an accelerator). */
     protected Tensor upload(Tensor host) {
         Tensor src = host.contiguous();
         Tensor dst = Tensor.empty(underTest, src.dtype(), src.shape());
-        if (dst.device().kind() != Device.Kind.CPU) {
-            throw new UnsupportedOperationException("upload to " + dst.device() + ": override ConformanceSupport.upload");
-        }
-        long bytes = src.numel() * src.dtype().byteSize();
-        MemorySegment.copy(src.storage().segment(), src.layout().offset() * src.dtype().byteSize(),
-                dst.storage().segment(), 0, bytes);
+        if (src.numel() > 0) underTest.copyFromHost(src.storage().segment(), src.layout().offset() * src.dtype().byteSize(), dst);
         return dst;
     }
 
-    /** A host tensor readable with {@link Tensor#toDoubleArray()} holding {@code t}'s values. Override for device memory. */
-    protected Tensor download(Tensor t) {
-        if (t.device().kind() != Device.Kind.CPU) {
-            throw new UnsupportedOperationException("download from " + t.device() + ": override ConformanceSupport.download");
-        }
-        return t;
-    }
+    /** A host tensor readable with {@link Tensor#toDoubleArray()} holding {@code t}'s values (downloaded from an accelerator). */
+    protected Tensor download(Tensor t) { return t.device().kind() == Device.Kind.CPU ? t : t.to(reference); }
 
     // ---------------------------------------------------------------- making inputs
 
