@@ -29,6 +29,7 @@ SCALARS = {
     "CUresult": ("int", "JAVA_INT"),
     "CUdevice": ("int", "JAVA_INT"),
     "CUdevice_attribute": ("int", "JAVA_INT"),
+    "CUfunction_attribute": ("int", "JAVA_INT"),
     "CUdeviceptr": ("long", "JAVA_LONG"),
     "cublasStatus_t": ("int", "JAVA_INT"),
     "cublasOperation_t": ("int", "JAVA_INT"),

@@ -1,9 +1,15 @@
-// Scaled dot-product attention with grouped-query heads, one block per query row (b, h, t): a simple,
-// exact kernel (scores for the whole row live in dynamic shared memory, S floats), not a flash kernel.
-// q [B, H, T, D], k and v [B, Hkv, S, D], out [B, H, T, D] contiguous; lse [B, H, T] F32. Query t sits at
-// key position t + S - T; causal masks keys s > t + S - T; segments [B, S] (I32, may be null) masks keys
-// of a different segment than the query's. A fully masked row gets out = 0 and lse = -inf.
-// Backward (same grid): dq overwritten; dk and dv are F32 accumulators the host zeroes first.
+// Scaled dot-product attention with grouped-query heads. q [B, H, T, D], k and v [B, Hkv, S, D], out [B, H, T, D]
+// contiguous; lse [B, H, T] F32. Query t sits at key position t + S - T; causal masks keys s > t + S - T; segments
+// [B, S] (I32, may be null) masks keys of a different segment than the query's. A fully masked row gets out = 0 and
+// lse = -inf. Backward: dq overwritten; dk and dv are F32 [B, Hkv, S, D].
+//
+// Two implementations. The tiled kernels (attention_tiled*, D <= 128) work flash-attention style on CUDA cores
+// with F32 math: a block of 256 threads takes 64 queries (or, for dk/dv, 64 keys) and streams 64-wide tiles of
+// the other side through shared memory with an online softmax, so K and V are read once per 64 queries and no
+// score matrix reaches global memory. Thread (row = tid / 4, g = tid % 4) owns one row of the tile and the
+// columns g, g + 4, ...; the backward pass is two kernels without atomics: dq (which also writes
+// delta = rowsum(dout * out)) over query tiles, then dk and dv over key tiles. The simple kernels (one block per
+// query row, the whole row of scores in shared memory, dk and dv by atomics the host zeroes first) serve D > 128.
 #include "common.cuh"
 
 __device__ __forceinline__ bool visible(int b, int t, int s, int t_len, int s_len, int causal, const int* segments) {
@@ -97,7 +103,303 @@ __device__ __forceinline__ void attention_backward_body(int heads, int kv_heads,
     }
 }
 
+
+// ---------------------------------------------------------------- tiled kernels (D <= 128)
+
+#define TILE 64
+#define MAX_D 128
+#define NO_SEGMENT (-2147483647 - 1)
+#define FULL_MASK 0xffffffffu
+
+// dst[r * ld + j] = src[r * d + j] as float for the tile's rows; rows past `rows` are zero.
+template <typename T>
+__device__ __forceinline__ void load_tile(float* dst, int ld, const T* src, int rows, int d) {
+    for (int idx = threadIdx.x; idx < TILE * d; idx += blockDim.x) {
+        int r = idx / d, j = idx - r * d;
+        dst[r * ld + j] = r < rows ? to_float(src[(long long) r * d + j]) : 0.0f;
+    }
+}
+
+// Segment of each query of the tile (NO_SEGMENT: no segment check) and of each key.
+__device__ __forceinline__ void load_query_segments(int* segq, const int* segments, int b, int q0, int t_len, int s_len) {
+    if (threadIdx.x < TILE) {
+        int t = q0 + threadIdx.x, qpos = t + s_len - t_len;
+        segq[threadIdx.x] = segments != nullptr && t < t_len && qpos >= 0 ? segments[(long long) b * s_len + qpos] : NO_SEGMENT;
+    }
+}
+
+__device__ __forceinline__ void load_key_segments(int* segk, const int* segments, int b, int k0, int s_len) {
+    if (threadIdx.x < TILE) segk[threadIdx.x] = segments != nullptr && k0 + threadIdx.x < s_len ? segments[(long long) b * s_len + k0 + threadIdx.x] : 0;
+}
+
+__device__ __forceinline__ bool tile_visible(int t, int s, int t_len, int s_len, int causal, int segq, int segk) {
+    if (t >= t_len || s >= s_len) return false;
+    if (causal && s > t + s_len - t_len) return false;
+    return segq == NO_SEGMENT || segq == segk;
+}
+
+// One past the last key any query of [q0, q0 + rows) may see.
+__device__ __forceinline__ int keys_end(int q0, int rows, int t_len, int s_len, int causal) {
+    return causal ? max(0, min(s_len, q0 + rows + s_len - t_len)) : s_len;
+}
+
+// Sum and max over the 4 threads that share a row (adjacent lanes).
+__device__ __forceinline__ float row_sum4(float v) { v += __shfl_xor_sync(FULL_MASK, v, 1); return v + __shfl_xor_sync(FULL_MASK, v, 2); }
+__device__ __forceinline__ float row_max4(float v) { v = fmaxf(v, __shfl_xor_sync(FULL_MASK, v, 1)); return fmaxf(v, __shfl_xor_sync(FULL_MASK, v, 2)); }
+
+// Grid: B * H * ceil(T / 64) blocks of 256 threads; shared: (3 * 64 * (D + 1) + 64 * 65) floats + 128 ints.
+template <typename T>
+__device__ __forceinline__ void attention_tiled_body(int heads, int kv_heads, int t_len, int s_len, int d, float scale, int causal, const int* segments,
+                                                     const T* q, const T* k, const T* v, T* out, float* lse) {
+    extern __shared__ float smem[];
+    const int ld = d + 1;
+    float* qs = smem;                                     // [64][ld] queries
+    float* ks = qs + TILE * ld;                           // [64][ld] keys
+    float* vs = ks + TILE * ld;                           // [64][ld] values
+    float* ps = vs + TILE * ld;                           // [64][65] probabilities of the tile
+    int* segq = (int*) (ps + TILE * (TILE + 1));
+    int* segk = segq + TILE;
+    int q_tiles = (t_len + TILE - 1) / TILE;
+    int q0 = (blockIdx.x % q_tiles) * TILE;
+    int h = (blockIdx.x / q_tiles) % heads;
+    int b = blockIdx.x / (q_tiles * heads);
+    int hk = h / (heads / kv_heads);
+    int rows = min(TILE, t_len - q0);
+    int r = threadIdx.x >> 2, g = threadIdx.x & 3;
+    long long q_base = ((long long) b * heads + h) * t_len, kv_base = ((long long) b * kv_heads + hk) * s_len;
+    load_tile(qs, ld, q + (q_base + q0) * d, rows, d);
+    load_query_segments(segq, segments, b, q0, t_len, s_len);
+    float o[MAX_D / 4];
+#pragma unroll
+    for (int i = 0; i < MAX_D / 4; ++i) o[i] = 0.0f;
+    float m = -INFINITY, l = 0.0f;
+    int s_end = keys_end(q0, rows, t_len, s_len, causal);
+    for (int k0 = 0; k0 < s_end; k0 += TILE) {
+        int cols = min(TILE, s_len - k0);
+        __syncthreads();                                  // the last tile's reads are done
+        load_tile(ks, ld, k + (kv_base + k0) * d, cols, d);
+        load_tile(vs, ld, v + (kv_base + k0) * d, cols, d);
+        load_key_segments(segk, segments, b, k0, s_len);
+        __syncthreads();
+        float sc[TILE / 4];
+#pragma unroll
+        for (int i = 0; i < TILE / 4; ++i) sc[i] = 0.0f;
+        for (int j = 0; j < d; ++j) {
+            float qv = qs[r * ld + j];
+#pragma unroll
+            for (int i = 0; i < TILE / 4; ++i) sc[i] += qv * ks[(g + 4 * i) * ld + j];
+        }
+        float tile_max = -INFINITY;
+#pragma unroll
+        for (int i = 0; i < TILE / 4; ++i) {
+            int c = g + 4 * i;
+            sc[i] = tile_visible(q0 + r, k0 + c, t_len, s_len, causal, segq[r], segk[c]) ? sc[i] * scale : -INFINITY;
+            tile_max = fmaxf(tile_max, sc[i]);
+        }
+        float m_new = fmaxf(m, row_max4(tile_max));
+        float correction = m_new == -INFINITY ? 1.0f : expf(m - m_new);
+        float psum = 0.0f;
+#pragma unroll
+        for (int i = 0; i < TILE / 4; ++i) {
+            float p = m_new == -INFINITY ? 0.0f : expf(sc[i] - m_new);
+            ps[r * (TILE + 1) + g + 4 * i] = p;
+            psum += p;
+        }
+        l = l * correction + row_sum4(psum);
+        m = m_new;
+#pragma unroll
+        for (int i = 0; i < MAX_D / 4; ++i) o[i] *= correction;
+        __syncthreads();
+        for (int c = 0; c < cols; ++c) {
+            float p = ps[r * (TILE + 1) + c];
+#pragma unroll
+            for (int i = 0; i < MAX_D / 4; ++i) if (g + 4 * i < d) o[i] += p * vs[c * ld + g + 4 * i];
+        }
+    }
+    if (r < rows) {
+        long long row = q_base + q0 + r;
+        float inv = l > 0.0f ? 1.0f / l : 0.0f;
+#pragma unroll
+        for (int i = 0; i < MAX_D / 4; ++i) if (g + 4 * i < d) out[row * d + g + 4 * i] = from_float<T>(o[i] * inv);
+        if (g == 0) lse[row] = l > 0.0f ? m + logf(l) : -INFINITY;
+    }
+}
+
+// dq and delta over query tiles. Grid as the forward; shared: (4 * 64 * (D + 1) + 64 * 65) floats + 128 ints.
+template <typename T>
+__device__ __forceinline__ void attention_tiled_dq_body(int heads, int kv_heads, int t_len, int s_len, int d, float scale, int causal, const int* segments,
+                                                        const T* q, const T* k, const T* v, const T* out, const float* lse, const T* dout,
+                                                        T* dq, float* delta) {
+    extern __shared__ float smem[];
+    const int ld = d + 1;
+    float* qs = smem;                                     // [64][ld]
+    float* dos = qs + TILE * ld;                          // [64][ld] output gradients
+    float* ks = dos + TILE * ld;                          // [64][ld]
+    float* vs = ks + TILE * ld;                           // [64][ld]
+    float* dss = vs + TILE * ld;                          // [64][65] score gradients of the tile
+    int* segq = (int*) (dss + TILE * (TILE + 1));
+    int* segk = segq + TILE;
+    int q_tiles = (t_len + TILE - 1) / TILE;
+    int q0 = (blockIdx.x % q_tiles) * TILE;
+    int h = (blockIdx.x / q_tiles) % heads;
+    int b = blockIdx.x / (q_tiles * heads);
+    int hk = h / (heads / kv_heads);
+    int rows = min(TILE, t_len - q0);
+    int r = threadIdx.x >> 2, g = threadIdx.x & 3;
+    long long q_base = ((long long) b * heads + h) * t_len, kv_base = ((long long) b * kv_heads + hk) * s_len;
+    long long row = q_base + q0 + r;
+    load_tile(qs, ld, q + (q_base + q0) * d, rows, d);
+    load_tile(dos, ld, dout + (q_base + q0) * d, rows, d);
+    load_query_segments(segq, segments, b, q0, t_len, s_len);
+    __syncthreads();
+    float part = 0.0f;
+    if (r < rows) {
+        for (int j = g; j < d; j += 4) part += dos[r * ld + j] * to_float(out[row * d + j]);
+    }
+    float delta_r = row_sum4(part);
+    float lse_r = r < rows ? lse[row] : -INFINITY;
+    if (r < rows && g == 0) delta[row] = delta_r;
+    float acc[MAX_D / 4];
+#pragma unroll
+    for (int i = 0; i < MAX_D / 4; ++i) acc[i] = 0.0f;
+    int s_end = keys_end(q0, rows, t_len, s_len, causal);
+    for (int k0 = 0; k0 < s_end; k0 += TILE) {
+        int cols = min(TILE, s_len - k0);
+        __syncthreads();
+        load_tile(ks, ld, k + (kv_base + k0) * d, cols, d);
+        load_tile(vs, ld, v + (kv_base + k0) * d, cols, d);
+        load_key_segments(segk, segments, b, k0, s_len);
+        __syncthreads();
+        float sc[TILE / 4], dp[TILE / 4];
+#pragma unroll
+        for (int i = 0; i < TILE / 4; ++i) sc[i] = dp[i] = 0.0f;
+        for (int j = 0; j < d; ++j) {
+            float qv = qs[r * ld + j], gv = dos[r * ld + j];
+#pragma unroll
+            for (int i = 0; i < TILE / 4; ++i) {
+                sc[i] += qv * ks[(g + 4 * i) * ld + j];
+                dp[i] += gv * vs[(g + 4 * i) * ld + j];
+            }
+        }
+#pragma unroll
+        for (int i = 0; i < TILE / 4; ++i) {
+            int c = g + 4 * i;
+            float ds = 0.0f;
+            if (lse_r != -INFINITY && tile_visible(q0 + r, k0 + c, t_len, s_len, causal, segq[r], segk[c])) {
+                ds = expf(sc[i] * scale - lse_r) * (dp[i] - delta_r);
+            }
+            dss[r * (TILE + 1) + c] = ds;
+        }
+        __syncthreads();
+        for (int c = 0; c < cols; ++c) {
+            float ds = dss[r * (TILE + 1) + c];
+#pragma unroll
+            for (int i = 0; i < MAX_D / 4; ++i) if (g + 4 * i < d) acc[i] += ds * ks[c * ld + g + 4 * i];
+        }
+    }
+    if (r < rows) {
+#pragma unroll
+        for (int i = 0; i < MAX_D / 4; ++i) if (g + 4 * i < d) dq[row * d + g + 4 * i] = from_float<T>(scale * acc[i]);
+    }
+}
+
+// dk and dv over key tiles, summed over the query heads that share the KV head. Grid: B * Hkv * ceil(S / 64) blocks
+// of 256 threads; shared: (4 * 64 * (D + 1) + 2 * 64 * 65 + 128) floats + 128 ints. Runs after the dq kernel (delta).
+template <typename T>
+__device__ __forceinline__ void attention_tiled_dkv_body(int heads, int kv_heads, int t_len, int s_len, int d, float scale, int causal, const int* segments,
+                                                         const T* q, const T* k, const T* v, const float* lse, const float* delta, const T* dout,
+                                                         float* dk, float* dv) {
+    extern __shared__ float smem[];
+    const int ld = d + 1;
+    float* ks = smem;                                     // [64][ld] this block's keys
+    float* vs = ks + TILE * ld;                           // [64][ld] and values
+    float* qs = vs + TILE * ld;                           // [64][ld] a tile of queries
+    float* dos = qs + TILE * ld;                          // [64][ld] and their output gradients
+    float* ps = dos + TILE * ld;                          // [64 keys][65] probabilities
+    float* dss = ps + TILE * (TILE + 1);                  // [64 keys][65] score gradients
+    float* lse_s = dss + TILE * (TILE + 1);               // [64]
+    float* delta_s = lse_s + TILE;                        // [64]
+    int* segq = (int*) (delta_s + TILE);
+    int* segk = segq + TILE;
+    int k_tiles = (s_len + TILE - 1) / TILE;
+    int k0 = (blockIdx.x % k_tiles) * TILE;
+    int hk = (blockIdx.x / k_tiles) % kv_heads;
+    int b = blockIdx.x / (k_tiles * kv_heads);
+    int group = heads / kv_heads;
+    int cols = min(TILE, s_len - k0);
+    int c = threadIdx.x >> 2, g = threadIdx.x & 3;
+    long long kv_base = ((long long) b * kv_heads + hk) * s_len;
+    load_tile(ks, ld, k + (kv_base + k0) * d, cols, d);
+    load_tile(vs, ld, v + (kv_base + k0) * d, cols, d);
+    load_key_segments(segk, segments, b, k0, s_len);
+    float dka[MAX_D / 4], dva[MAX_D / 4];
+#pragma unroll
+    for (int i = 0; i < MAX_D / 4; ++i) dka[i] = dva[i] = 0.0f;
+    int q_first = causal ? max(0, k0 - (s_len - t_len)) / TILE * TILE : 0;
+    for (int h = hk * group; h < (hk + 1) * group; ++h) {
+        long long q_base = ((long long) b * heads + h) * t_len;
+        for (int q0 = q_first; q0 < t_len; q0 += TILE) {
+            int rows = min(TILE, t_len - q0);
+            __syncthreads();
+            load_tile(qs, ld, q + (q_base + q0) * d, rows, d);
+            load_tile(dos, ld, dout + (q_base + q0) * d, rows, d);
+            load_query_segments(segq, segments, b, q0, t_len, s_len);
+            if (threadIdx.x < TILE) {
+                lse_s[threadIdx.x] = threadIdx.x < rows ? lse[q_base + q0 + threadIdx.x] : -INFINITY;
+                delta_s[threadIdx.x] = threadIdx.x < rows ? delta[q_base + q0 + threadIdx.x] : 0.0f;
+            }
+            __syncthreads();
+            float sc[TILE / 4], dp[TILE / 4];
+#pragma unroll
+            for (int i = 0; i < TILE / 4; ++i) sc[i] = dp[i] = 0.0f;
+            for (int j = 0; j < d; ++j) {
+                float kv = ks[c * ld + j], vv = vs[c * ld + j];
+#pragma unroll
+                for (int i = 0; i < TILE / 4; ++i) {
+                    sc[i] += qs[(g + 4 * i) * ld + j] * kv;
+                    dp[i] += dos[(g + 4 * i) * ld + j] * vv;
+                }
+            }
+#pragma unroll
+            for (int i = 0; i < TILE / 4; ++i) {
+                int r = g + 4 * i;
+                float p = 0.0f, ds = 0.0f;
+                if (lse_s[r] != -INFINITY && tile_visible(q0 + r, k0 + c, t_len, s_len, causal, segq[r], segk[c])) {
+                    p = expf(sc[i] * scale - lse_s[r]);
+                    ds = p * (dp[i] - delta_s[r]);
+                }
+                ps[c * (TILE + 1) + r] = p;
+                dss[c * (TILE + 1) + r] = ds;
+            }
+            __syncthreads();
+            for (int r = 0; r < rows; ++r) {
+                float p = ps[c * (TILE + 1) + r], ds = dss[c * (TILE + 1) + r];
+#pragma unroll
+                for (int i = 0; i < MAX_D / 4; ++i) {
+                    if (g + 4 * i < d) {
+                        dva[i] += p * dos[r * ld + g + 4 * i];
+                        dka[i] += ds * qs[r * ld + g + 4 * i];
+                    }
+                }
+            }
+        }
+    }
+    if (c < cols) {
+        long long at = (kv_base + k0 + c) * d;
+#pragma unroll
+        for (int i = 0; i < MAX_D / 4; ++i) {
+            if (g + 4 * i < d) {
+                dk[at + g + 4 * i] = scale * dka[i];
+                dv[at + g + 4 * i] = dva[i];
+            }
+        }
+    }
+}
+
 #define ATTENTION(name, T) \
     extern "C" __global__ void attention_##name(int heads, int kv_heads, int t_len, int s_len, int d, float scale, int causal, const int* segments, const T* q, const T* k, const T* v, T* out, float* lse) { attention_body<T>(heads, kv_heads, t_len, s_len, d, scale, causal, segments, q, k, v, out, lse); } \
-    extern "C" __global__ void attention_backward_##name(int heads, int kv_heads, int t_len, int s_len, int d, float scale, int causal, const int* segments, const T* q, const T* k, const T* v, const T* out, const float* lse, const T* dout, T* dq, float* dk, float* dv) { attention_backward_body<T>(heads, kv_heads, t_len, s_len, d, scale, causal, segments, q, k, v, out, lse, dout, dq, dk, dv); }
+    extern "C" __global__ void attention_backward_##name(int heads, int kv_heads, int t_len, int s_len, int d, float scale, int causal, const int* segments, const T* q, const T* k, const T* v, const T* out, const float* lse, const T* dout, T* dq, float* dk, float* dv) { attention_backward_body<T>(heads, kv_heads, t_len, s_len, d, scale, causal, segments, q, k, v, out, lse, dout, dq, dk, dv); } \
+    extern "C" __global__ void attention_tiled_##name(int heads, int kv_heads, int t_len, int s_len, int d, float scale, int causal, const int* segments, const T* q, const T* k, const T* v, T* out, float* lse) { attention_tiled_body<T>(heads, kv_heads, t_len, s_len, d, scale, causal, segments, q, k, v, out, lse); } \
+    extern "C" __global__ void attention_tiled_dq_##name(int heads, int kv_heads, int t_len, int s_len, int d, float scale, int causal, const int* segments, const T* q, const T* k, const T* v, const T* out, const float* lse, const T* dout, T* dq, float* delta) { attention_tiled_dq_body<T>(heads, kv_heads, t_len, s_len, d, scale, causal, segments, q, k, v, out, lse, dout, dq, delta); } \
+    extern "C" __global__ void attention_tiled_dkv_##name(int heads, int kv_heads, int t_len, int s_len, int d, float scale, int causal, const int* segments, const T* q, const T* k, const T* v, const float* lse, const float* delta, const T* dout, float* dk, float* dv) { attention_tiled_dkv_body<T>(heads, kv_heads, t_len, s_len, d, scale, causal, segments, q, k, v, lse, delta, dout, dk, dv); }
 ATTENTION(f32, float) ATTENTION(bf16, __nv_bfloat16)

@@ -188,9 +188,11 @@ final class CudaFusedOps implements FusedOps {
         requireContiguous("attention", "lse", lse);
         if (q.numel() == 0) return;
         int sLen = k.dim(2);
+        boolean tiled = tiled(q);
         withTemps(temps -> {
             Tensor target = out.isContiguous() ? out : backend.temporary(out.dtype(), out.shape(), temps);
-            backend.launch("attention", "attention_" + suffix(q.dtype()), attentionGrid(q, sLen),
+            backend.launch("attention", (tiled ? "attention_tiled_" : "attention_") + suffix(q.dtype()),
+                    tiled ? tiledGrid(q.dim(0) * q.dim(1), q.dim(2), 3 * tileFloats(q) + TILE * (TILE + 1) + 2 * TILE) : attentionGrid(q, sLen),
                     attentionArgs(q, k, v, scale, causal, segments, temps, ptr(target), ptr(lse)));
             if (target != out) backend.copy(target, out);
         });
@@ -206,15 +208,41 @@ final class CudaFusedOps implements FusedOps {
             Tensor dqTarget = dq.isContiguous() ? dq : backend.temporary(dq.dtype(), dq.shape(), temps);
             Tensor dkAcc = backend.temporary(F32, k.shape(), temps);
             Tensor dvAcc = backend.temporary(F32, v.shape(), temps);
-            backend.ctx.zero(first(dkAcc), dkAcc.numel() * 4);
-            backend.ctx.zero(first(dvAcc), dvAcc.numel() * 4);
-            List<KernelArg> args = attentionArgs(q, k, v, scale, causal, segments, temps,
-                    ptr(backend.dense(out, temps)), ptr(backend.dense(lse, temps)), ptr(backend.dense(dout, temps)), ptr(dqTarget), ptr(dkAcc), ptr(dvAcc));
-            backend.launch("attention", "attention_backward_" + suffix(q.dtype()), attentionGrid(q, sLen), args);
+            KernelArg outArg = ptr(backend.dense(out, temps)), lseArg = ptr(backend.dense(lse, temps)), doutArg = ptr(backend.dense(dout, temps));
+            if (tiled(q)) {                                   // dq (and delta) over query tiles, then dk, dv over key tiles: no atomics
+                Tensor delta = backend.temporary(F32, lse.shape(), temps);
+                backend.launch("attention", "attention_tiled_dq_" + suffix(q.dtype()),
+                        tiledGrid(q.dim(0) * q.dim(1), q.dim(2), 4 * tileFloats(q) + TILE * (TILE + 1) + 2 * TILE),
+                        attentionArgs(q, k, v, scale, causal, segments, temps, outArg, lseArg, doutArg, ptr(dqTarget), ptr(delta)));
+                backend.launch("attention", "attention_tiled_dkv_" + suffix(q.dtype()),
+                        tiledGrid(k.dim(0) * k.dim(1), sLen, 4 * tileFloats(q) + 2 * TILE * (TILE + 1) + 4 * TILE),
+                        attentionArgs(q, k, v, scale, causal, segments, temps, lseArg, ptr(delta), doutArg, ptr(dkAcc), ptr(dvAcc)));
+            } else {
+                backend.ctx.zero(first(dkAcc), dkAcc.numel() * 4);
+                backend.ctx.zero(first(dvAcc), dvAcc.numel() * 4);
+                backend.launch("attention", "attention_backward_" + suffix(q.dtype()), attentionGrid(q, sLen),
+                        attentionArgs(q, k, v, scale, causal, segments, temps, outArg, lseArg, doutArg, ptr(dqTarget), ptr(dkAcc), ptr(dvAcc)));
+            }
             if (dqTarget != dq) backend.copy(dqTarget, dq);
             backend.cast(dkAcc, dk);
             backend.cast(dvAcc, dv);
         });
+    }
+
+    private static final int TILE = 64;
+    private static final int TILED_MAX_HEAD_DIM = 128;
+
+    /** The tiled kernels take head dims up to 128; wider heads use the simple kernels. */
+    private static boolean tiled(Tensor q) { return q.dim(3) <= TILED_MAX_HEAD_DIM; }
+
+    /** Floats of one 64-row tile of head vectors, padded to D + 1 per row against shared-memory bank conflicts. */
+    private static int tileFloats(Tensor q) { return TILE * (q.dim(3) + 1); }
+
+    /** One block of 256 threads per 64 rows of each of {@code groups} [rows, D] matrices; shared memory in 4-byte words. */
+    private static LaunchConfig tiledGrid(long groups, int rows, int sharedWords) {
+        long blocks = groups * ((rows + TILE - 1) / TILE);
+        if (blocks > Integer.MAX_VALUE) throw new IllegalArgumentException("attention on cuda: " + blocks + " tiles exceed one launch");
+        return new LaunchConfig((int) blocks, 1, 1, 256, 1, 1, sharedWords * 4);
     }
 
     private static LaunchConfig attentionGrid(Tensor q, int sLen) {

@@ -519,6 +519,19 @@ public final class cuda_h {
         }
     }
 
+    private static final class cuFuncSetAttribute$ {
+        static final MethodHandle HANDLE = NativeLibrary.downcall(Library.LOOKUP, "cuFuncSetAttribute", FunctionDescriptor.of(JAVA_INT, ADDRESS, JAVA_INT, JAVA_INT));
+    }
+
+    /** {@code CUresult cuFuncSetAttribute(CUfunction hfunc, CUfunction_attribute attrib, int value);} */
+    public static int cuFuncSetAttribute(MemorySegment hfunc, int attrib, int value) {
+        try {
+            return (int) cuFuncSetAttribute$.HANDLE.invokeExact(hfunc, attrib, value);
+        } catch (Throwable t) {
+            throw NativeLibrary.rethrow("cuFuncSetAttribute", t);
+        }
+    }
+
     private static final class cuLaunchKernel$ {
         static final MethodHandle HANDLE = NativeLibrary.downcall(Library.LOOKUP, "cuLaunchKernel", FunctionDescriptor.of(JAVA_INT, ADDRESS, JAVA_INT, JAVA_INT, JAVA_INT, JAVA_INT, JAVA_INT, JAVA_INT, JAVA_INT, ADDRESS, ADDRESS, ADDRESS));
     }

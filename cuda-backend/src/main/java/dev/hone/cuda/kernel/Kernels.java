@@ -22,6 +22,7 @@ public final class Kernels implements AutoCloseable {
     private final MemorySegment stream;
     private final Map<String, MemorySegment> modules = new HashMap<>();
     private final Map<String, MemorySegment> functions = new HashMap<>();
+    private final Map<String, Integer> sharedOptIn = new HashMap<>();              // kernel -> dynamic shared bytes allowed
 
     public Kernels(PtxArch arch, MemorySegment stream) {
         this.arch = arch;
@@ -31,6 +32,7 @@ public final class Kernels implements AutoCloseable {
     /** Launches {@code family}'s kernel {@code name} with {@code args}; throws naming the kernel and grid on failure. */
     public synchronized void launch(String family, String name, LaunchConfig config, List<KernelArg> args) {
         MemorySegment fn = function(family, name);
+        allowSharedMemory(fn, family, name, config);
         try (Arena arena = Arena.ofConfined()) {
             MemorySegment params = KernelArgs.marshal(arena, args);
             int result = cuda_h.cuLaunchKernel(fn, config.gridX(), config.gridY(), config.gridZ(), config.blockX(), config.blockY(), config.blockZ(),
@@ -38,6 +40,22 @@ public final class Kernels implements AutoCloseable {
             if (result != 0) throw new KernelLaunchException(name, arch.resource(family), config, Driver.describe(result), result);
         }
     }
+
+    /**
+     * Dynamic shared memory above 48 KiB needs the kernel's opt-in (CU_FUNC_ATTRIBUTE_MAX_DYNAMIC_SHARED_SIZE_BYTES),
+     * set once per kernel to the largest size asked for so far; the device's own limit (227 KiB on Hopper) still applies.
+     */
+    private void allowSharedMemory(MemorySegment fn, String family, String name, LaunchConfig config) {
+        int bytes = config.sharedBytes();
+        if (bytes <= DEFAULT_SHARED_BYTES || bytes <= sharedOptIn.getOrDefault(name, 0)) return;
+        int result = cuda_h.cuFuncSetAttribute(fn, MAX_DYNAMIC_SHARED_SIZE_BYTES, bytes);
+        if (result != 0) throw new KernelLaunchException(name, arch.resource(family) + ", opting in to " + bytes + " bytes of dynamic shared memory", config,
+                Driver.describe(result), result);
+        sharedOptIn.put(name, bytes);
+    }
+
+    private static final int DEFAULT_SHARED_BYTES = 48 * 1024;
+    private static final int MAX_DYNAMIC_SHARED_SIZE_BYTES = 8;                          // CUfunction_attribute in cuda.h
 
     private MemorySegment function(String family, String name) {
         MemorySegment fn = functions.get(name);
@@ -69,5 +87,6 @@ public final class Kernels implements AutoCloseable {
         for (MemorySegment m : modules.values()) Driver.unloadModule(m);
         modules.clear();
         functions.clear();
+        sharedOptIn.clear();
     }
 }
