@@ -6,8 +6,8 @@
 // Two implementations. The tiled kernels (attention_tiled*, D <= 128) work flash-attention style on CUDA cores
 // with F32 math: a block of 256 threads takes 64 queries (or, for dk/dv, 64 keys) and streams 64-wide tiles of
 // the other side through shared memory with an online softmax, so K and V are read once per 64 queries and no
-// score matrix reaches global memory. Thread (row = tid / 4, g = tid % 4) owns one row of the tile and the
-// columns g, g + 4, ...; the backward pass is two kernels without atomics: dq (which also writes
+// score matrix reaches global memory. Thread (p = tid / 8, g = tid % 8) owns rows p and p + 32 of the tile and
+// the columns g, g + 8, ... (two rows per thread: each value read from shared memory feeds two FMAs); the backward pass is two kernels without atomics: dq (which also writes
 // delta = rowsum(dout * out)) over query tiles, then dk and dv over key tiles. The simple kernels (one block per
 // query row, the whole row of scores in shared memory, dk and dv by atomics the host zeroes first) serve D > 128.
 #include "common.cuh"
@@ -143,11 +143,24 @@ __device__ __forceinline__ int keys_end(int q0, int rows, int t_len, int s_len, 
     return causal ? max(0, min(s_len, q0 + rows + s_len - t_len)) : s_len;
 }
 
-// Sum and max over the 4 threads that share a row (adjacent lanes).
-__device__ __forceinline__ float row_sum4(float v) { v += __shfl_xor_sync(FULL_MASK, v, 1); return v + __shfl_xor_sync(FULL_MASK, v, 2); }
-__device__ __forceinline__ float row_max4(float v) { v = fmaxf(v, __shfl_xor_sync(FULL_MASK, v, 1)); return fmaxf(v, __shfl_xor_sync(FULL_MASK, v, 2)); }
+// Sum and max over the 8 threads that share a pair of rows (adjacent lanes).
+__device__ __forceinline__ float group_sum8(float v) {
+    v += __shfl_xor_sync(FULL_MASK, v, 1);
+    v += __shfl_xor_sync(FULL_MASK, v, 2);
+    return v + __shfl_xor_sync(FULL_MASK, v, 4);
+}
+__device__ __forceinline__ float group_max8(float v) {
+    v = fmaxf(v, __shfl_xor_sync(FULL_MASK, v, 1));
+    v = fmaxf(v, __shfl_xor_sync(FULL_MASK, v, 2));
+    return fmaxf(v, __shfl_xor_sync(FULL_MASK, v, 4));
+}
+
+#define HALF (TILE / 2)
+#define COLS (TILE / 8)                                   // columns of the tile per thread
+#define DCOLS (MAX_D / 8)                                 // head-vector elements per thread and row
 
 // Grid: B * H * ceil(T / 64) blocks of 256 threads; shared: (3 * 64 * (D + 1) + 64 * 65) floats + 128 ints.
+// Thread (p = tid / 8, g = tid % 8) owns query rows p and p + 32, tile columns g + 8i and head elements g + 8i.
 template <typename T>
 __device__ __forceinline__ void attention_tiled_body(int heads, int kv_heads, int t_len, int s_len, int d, float scale, int causal, const int* segments,
                                                      const T* q, const T* k, const T* v, T* out, float* lse) {
@@ -165,14 +178,13 @@ __device__ __forceinline__ void attention_tiled_body(int heads, int kv_heads, in
     int b = blockIdx.x / (q_tiles * heads);
     int hk = h / (heads / kv_heads);
     int rows = min(TILE, t_len - q0);
-    int r = threadIdx.x >> 2, g = threadIdx.x & 3;
+    int p = threadIdx.x >> 3, g = threadIdx.x & 7;
     long long q_base = ((long long) b * heads + h) * t_len, kv_base = ((long long) b * kv_heads + hk) * s_len;
     load_tile(qs, ld, q + (q_base + q0) * d, rows, d);
     load_query_segments(segq, segments, b, q0, t_len, s_len);
-    float o[MAX_D / 4];
+    float o[2][DCOLS], m[2] = {-INFINITY, -INFINITY}, l[2] = {0.0f, 0.0f};
 #pragma unroll
-    for (int i = 0; i < MAX_D / 4; ++i) o[i] = 0.0f;
-    float m = -INFINITY, l = 0.0f;
+    for (int i = 0; i < DCOLS; ++i) o[0][i] = o[1][i] = 0.0f;
     int s_end = keys_end(q0, rows, t_len, s_len, causal);
     for (int k0 = 0; k0 < s_end; k0 += TILE) {
         int cols = min(TILE, s_len - k0);
@@ -181,47 +193,65 @@ __device__ __forceinline__ void attention_tiled_body(int heads, int kv_heads, in
         load_tile(vs, ld, v + (kv_base + k0) * d, cols, d);
         load_key_segments(segk, segments, b, k0, s_len);
         __syncthreads();
-        float sc[TILE / 4];
+        float sc[2][COLS];
 #pragma unroll
-        for (int i = 0; i < TILE / 4; ++i) sc[i] = 0.0f;
+        for (int i = 0; i < COLS; ++i) sc[0][i] = sc[1][i] = 0.0f;
         for (int j = 0; j < d; ++j) {
-            float qv = qs[r * ld + j];
+            float q0v = qs[p * ld + j], q1v = qs[(p + HALF) * ld + j];
 #pragma unroll
-            for (int i = 0; i < TILE / 4; ++i) sc[i] += qv * ks[(g + 4 * i) * ld + j];
+            for (int i = 0; i < COLS; ++i) {
+                float kv = ks[(g + 8 * i) * ld + j];
+                sc[0][i] += q0v * kv;
+                sc[1][i] += q1v * kv;
+            }
         }
-        float tile_max = -INFINITY;
 #pragma unroll
-        for (int i = 0; i < TILE / 4; ++i) {
-            int c = g + 4 * i;
-            sc[i] = tile_visible(q0 + r, k0 + c, t_len, s_len, causal, segq[r], segk[c]) ? sc[i] * scale : -INFINITY;
-            tile_max = fmaxf(tile_max, sc[i]);
+        for (int a = 0; a < 2; ++a) {
+            int r = p + a * HALF;
+            float tile_max = -INFINITY;
+#pragma unroll
+            for (int i = 0; i < COLS; ++i) {
+                int c = g + 8 * i;
+                sc[a][i] = tile_visible(q0 + r, k0 + c, t_len, s_len, causal, segq[r], segk[c]) ? sc[a][i] * scale : -INFINITY;
+                tile_max = fmaxf(tile_max, sc[a][i]);
+            }
+            float m_new = fmaxf(m[a], group_max8(tile_max));
+            float correction = m_new == -INFINITY ? 1.0f : expf(m[a] - m_new);
+            float psum = 0.0f;
+#pragma unroll
+            for (int i = 0; i < COLS; ++i) {
+                float e = m_new == -INFINITY ? 0.0f : expf(sc[a][i] - m_new);
+                ps[r * (TILE + 1) + g + 8 * i] = e;
+                psum += e;
+            }
+            l[a] = l[a] * correction + group_sum8(psum);
+            m[a] = m_new;
+#pragma unroll
+            for (int i = 0; i < DCOLS; ++i) o[a][i] *= correction;
         }
-        float m_new = fmaxf(m, row_max4(tile_max));
-        float correction = m_new == -INFINITY ? 1.0f : expf(m - m_new);
-        float psum = 0.0f;
-#pragma unroll
-        for (int i = 0; i < TILE / 4; ++i) {
-            float p = m_new == -INFINITY ? 0.0f : expf(sc[i] - m_new);
-            ps[r * (TILE + 1) + g + 4 * i] = p;
-            psum += p;
-        }
-        l = l * correction + row_sum4(psum);
-        m = m_new;
-#pragma unroll
-        for (int i = 0; i < MAX_D / 4; ++i) o[i] *= correction;
         __syncthreads();
         for (int c = 0; c < cols; ++c) {
-            float p = ps[r * (TILE + 1) + c];
+            float p0 = ps[p * (TILE + 1) + c], p1 = ps[(p + HALF) * (TILE + 1) + c];
 #pragma unroll
-            for (int i = 0; i < MAX_D / 4; ++i) if (g + 4 * i < d) o[i] += p * vs[c * ld + g + 4 * i];
+            for (int i = 0; i < DCOLS; ++i) {
+                if (g + 8 * i < d) {
+                    float vv = vs[c * ld + g + 8 * i];
+                    o[0][i] += p0 * vv;
+                    o[1][i] += p1 * vv;
+                }
+            }
         }
     }
-    if (r < rows) {
-        long long row = q_base + q0 + r;
-        float inv = l > 0.0f ? 1.0f / l : 0.0f;
 #pragma unroll
-        for (int i = 0; i < MAX_D / 4; ++i) if (g + 4 * i < d) out[row * d + g + 4 * i] = from_float<T>(o[i] * inv);
-        if (g == 0) lse[row] = l > 0.0f ? m + logf(l) : -INFINITY;
+    for (int a = 0; a < 2; ++a) {
+        int r = p + a * HALF;
+        if (r < rows) {
+            long long row = q_base + q0 + r;
+            float inv = l[a] > 0.0f ? 1.0f / l[a] : 0.0f;
+#pragma unroll
+            for (int i = 0; i < DCOLS; ++i) if (g + 8 * i < d) out[row * d + g + 8 * i] = from_float<T>(o[a][i] * inv);
+            if (g == 0) lse[row] = l[a] > 0.0f ? m[a] + logf(l[a]) : -INFINITY;
+        }
     }
 }
 
@@ -245,23 +275,28 @@ __device__ __forceinline__ void attention_tiled_dq_body(int heads, int kv_heads,
     int b = blockIdx.x / (q_tiles * heads);
     int hk = h / (heads / kv_heads);
     int rows = min(TILE, t_len - q0);
-    int r = threadIdx.x >> 2, g = threadIdx.x & 3;
+    int p = threadIdx.x >> 3, g = threadIdx.x & 7;
     long long q_base = ((long long) b * heads + h) * t_len, kv_base = ((long long) b * kv_heads + hk) * s_len;
-    long long row = q_base + q0 + r;
     load_tile(qs, ld, q + (q_base + q0) * d, rows, d);
     load_tile(dos, ld, dout + (q_base + q0) * d, rows, d);
     load_query_segments(segq, segments, b, q0, t_len, s_len);
     __syncthreads();
-    float part = 0.0f;
-    if (r < rows) {
-        for (int j = g; j < d; j += 4) part += dos[r * ld + j] * to_float(out[row * d + j]);
-    }
-    float delta_r = row_sum4(part);
-    float lse_r = r < rows ? lse[row] : -INFINITY;
-    if (r < rows && g == 0) delta[row] = delta_r;
-    float acc[MAX_D / 4];
+    float delta_r[2], lse_r[2];
 #pragma unroll
-    for (int i = 0; i < MAX_D / 4; ++i) acc[i] = 0.0f;
+    for (int a = 0; a < 2; ++a) {
+        int r = p + a * HALF;
+        long long row = q_base + q0 + r;
+        float part = 0.0f;
+        if (r < rows) {
+            for (int j = g; j < d; j += 8) part += dos[r * ld + j] * to_float(out[row * d + j]);
+        }
+        delta_r[a] = group_sum8(part);
+        lse_r[a] = r < rows ? lse[row] : -INFINITY;
+        if (r < rows && g == 0) delta[row] = delta_r[a];
+    }
+    float acc[2][DCOLS];
+#pragma unroll
+    for (int i = 0; i < DCOLS; ++i) acc[0][i] = acc[1][i] = 0.0f;
     int s_end = keys_end(q0, rows, t_len, s_len, causal);
     for (int k0 = 0; k0 < s_end; k0 += TILE) {
         int cols = min(TILE, s_len - k0);
@@ -270,41 +305,60 @@ __device__ __forceinline__ void attention_tiled_dq_body(int heads, int kv_heads,
         load_tile(vs, ld, v + (kv_base + k0) * d, cols, d);
         load_key_segments(segk, segments, b, k0, s_len);
         __syncthreads();
-        float sc[TILE / 4], dp[TILE / 4];
+        float sc[2][COLS], dp[2][COLS];
 #pragma unroll
-        for (int i = 0; i < TILE / 4; ++i) sc[i] = dp[i] = 0.0f;
+        for (int i = 0; i < COLS; ++i) sc[0][i] = sc[1][i] = dp[0][i] = dp[1][i] = 0.0f;
         for (int j = 0; j < d; ++j) {
-            float qv = qs[r * ld + j], gv = dos[r * ld + j];
+            float q0v = qs[p * ld + j], q1v = qs[(p + HALF) * ld + j], g0v = dos[p * ld + j], g1v = dos[(p + HALF) * ld + j];
 #pragma unroll
-            for (int i = 0; i < TILE / 4; ++i) {
-                sc[i] += qv * ks[(g + 4 * i) * ld + j];
-                dp[i] += gv * vs[(g + 4 * i) * ld + j];
+            for (int i = 0; i < COLS; ++i) {
+                float kv = ks[(g + 8 * i) * ld + j], vv = vs[(g + 8 * i) * ld + j];
+                sc[0][i] += q0v * kv;
+                sc[1][i] += q1v * kv;
+                dp[0][i] += g0v * vv;
+                dp[1][i] += g1v * vv;
             }
         }
 #pragma unroll
-        for (int i = 0; i < TILE / 4; ++i) {
-            int c = g + 4 * i;
-            float ds = 0.0f;
-            if (lse_r != -INFINITY && tile_visible(q0 + r, k0 + c, t_len, s_len, causal, segq[r], segk[c])) {
-                ds = expf(sc[i] * scale - lse_r) * (dp[i] - delta_r);
+        for (int a = 0; a < 2; ++a) {
+            int r = p + a * HALF;
+#pragma unroll
+            for (int i = 0; i < COLS; ++i) {
+                int c = g + 8 * i;
+                float ds = 0.0f;
+                if (lse_r[a] != -INFINITY && tile_visible(q0 + r, k0 + c, t_len, s_len, causal, segq[r], segk[c])) {
+                    ds = expf(sc[a][i] * scale - lse_r[a]) * (dp[a][i] - delta_r[a]);
+                }
+                dss[r * (TILE + 1) + c] = ds;
             }
-            dss[r * (TILE + 1) + c] = ds;
         }
         __syncthreads();
         for (int c = 0; c < cols; ++c) {
-            float ds = dss[r * (TILE + 1) + c];
+            float ds0 = dss[p * (TILE + 1) + c], ds1 = dss[(p + HALF) * (TILE + 1) + c];
 #pragma unroll
-            for (int i = 0; i < MAX_D / 4; ++i) if (g + 4 * i < d) acc[i] += ds * ks[c * ld + g + 4 * i];
+            for (int i = 0; i < DCOLS; ++i) {
+                if (g + 8 * i < d) {
+                    float kv = ks[c * ld + g + 8 * i];
+                    acc[0][i] += ds0 * kv;
+                    acc[1][i] += ds1 * kv;
+                }
+            }
         }
     }
-    if (r < rows) {
 #pragma unroll
-        for (int i = 0; i < MAX_D / 4; ++i) if (g + 4 * i < d) dq[row * d + g + 4 * i] = from_float<T>(scale * acc[i]);
+    for (int a = 0; a < 2; ++a) {
+        int r = p + a * HALF;
+        if (r < rows) {
+            long long row = q_base + q0 + r;
+#pragma unroll
+            for (int i = 0; i < DCOLS; ++i) if (g + 8 * i < d) dq[row * d + g + 8 * i] = from_float<T>(scale * acc[a][i]);
+        }
     }
 }
 
 // dk and dv over key tiles, summed over the query heads that share the KV head. Grid: B * Hkv * ceil(S / 64) blocks
 // of 256 threads; shared: (4 * 64 * (D + 1) + 2 * 64 * 65 + 128) floats + 128 ints. Runs after the dq kernel (delta).
+// Thread (p, g) owns key rows p and p + 32, query columns g + 8i of each query tile and head elements g + 8i.
 template <typename T>
 __device__ __forceinline__ void attention_tiled_dkv_body(int heads, int kv_heads, int t_len, int s_len, int d, float scale, int causal, const int* segments,
                                                          const T* q, const T* k, const T* v, const float* lse, const float* delta, const T* dout,
@@ -327,14 +381,14 @@ __device__ __forceinline__ void attention_tiled_dkv_body(int heads, int kv_heads
     int b = blockIdx.x / (k_tiles * kv_heads);
     int group = heads / kv_heads;
     int cols = min(TILE, s_len - k0);
-    int c = threadIdx.x >> 2, g = threadIdx.x & 3;
+    int p = threadIdx.x >> 3, g = threadIdx.x & 7;
     long long kv_base = ((long long) b * kv_heads + hk) * s_len;
     load_tile(ks, ld, k + (kv_base + k0) * d, cols, d);
     load_tile(vs, ld, v + (kv_base + k0) * d, cols, d);
     load_key_segments(segk, segments, b, k0, s_len);
-    float dka[MAX_D / 4], dva[MAX_D / 4];
+    float dka[2][DCOLS], dva[2][DCOLS];
 #pragma unroll
-    for (int i = 0; i < MAX_D / 4; ++i) dka[i] = dva[i] = 0.0f;
+    for (int i = 0; i < DCOLS; ++i) dka[0][i] = dka[1][i] = dva[0][i] = dva[1][i] = 0.0f;
     int q_first = causal ? max(0, k0 - (s_len - t_len)) / TILE * TILE : 0;
     for (int h = hk * group; h < (hk + 1) * group; ++h) {
         long long q_base = ((long long) b * heads + h) * t_len;
@@ -349,48 +403,63 @@ __device__ __forceinline__ void attention_tiled_dkv_body(int heads, int kv_heads
                 delta_s[threadIdx.x] = threadIdx.x < rows ? delta[q_base + q0 + threadIdx.x] : 0.0f;
             }
             __syncthreads();
-            float sc[TILE / 4], dp[TILE / 4];
+            float sc[2][COLS], dp[2][COLS];
 #pragma unroll
-            for (int i = 0; i < TILE / 4; ++i) sc[i] = dp[i] = 0.0f;
+            for (int i = 0; i < COLS; ++i) sc[0][i] = sc[1][i] = dp[0][i] = dp[1][i] = 0.0f;
             for (int j = 0; j < d; ++j) {
-                float kv = ks[c * ld + j], vv = vs[c * ld + j];
+                float k0v = ks[p * ld + j], k1v = ks[(p + HALF) * ld + j], v0v = vs[p * ld + j], v1v = vs[(p + HALF) * ld + j];
 #pragma unroll
-                for (int i = 0; i < TILE / 4; ++i) {
-                    sc[i] += qs[(g + 4 * i) * ld + j] * kv;
-                    dp[i] += dos[(g + 4 * i) * ld + j] * vv;
+                for (int i = 0; i < COLS; ++i) {
+                    float qv = qs[(g + 8 * i) * ld + j], gv = dos[(g + 8 * i) * ld + j];
+                    sc[0][i] += qv * k0v;
+                    sc[1][i] += qv * k1v;
+                    dp[0][i] += gv * v0v;
+                    dp[1][i] += gv * v1v;
                 }
             }
 #pragma unroll
-            for (int i = 0; i < TILE / 4; ++i) {
-                int r = g + 4 * i;
-                float p = 0.0f, ds = 0.0f;
-                if (lse_s[r] != -INFINITY && tile_visible(q0 + r, k0 + c, t_len, s_len, causal, segq[r], segk[c])) {
-                    p = expf(sc[i] * scale - lse_s[r]);
-                    ds = p * (dp[i] - delta_s[r]);
+            for (int a = 0; a < 2; ++a) {
+                int c = p + a * HALF;
+#pragma unroll
+                for (int i = 0; i < COLS; ++i) {
+                    int r = g + 8 * i;
+                    float pr = 0.0f, ds = 0.0f;
+                    if (lse_s[r] != -INFINITY && tile_visible(q0 + r, k0 + c, t_len, s_len, causal, segq[r], segk[c])) {
+                        pr = expf(sc[a][i] * scale - lse_s[r]);
+                        ds = pr * (dp[a][i] - delta_s[r]);
+                    }
+                    ps[c * (TILE + 1) + r] = pr;
+                    dss[c * (TILE + 1) + r] = ds;
                 }
-                ps[c * (TILE + 1) + r] = p;
-                dss[c * (TILE + 1) + r] = ds;
             }
             __syncthreads();
             for (int r = 0; r < rows; ++r) {
-                float p = ps[c * (TILE + 1) + r], ds = dss[c * (TILE + 1) + r];
+                float p0 = ps[p * (TILE + 1) + r], p1 = ps[(p + HALF) * (TILE + 1) + r];
+                float ds0 = dss[p * (TILE + 1) + r], ds1 = dss[(p + HALF) * (TILE + 1) + r];
 #pragma unroll
-                for (int i = 0; i < MAX_D / 4; ++i) {
-                    if (g + 4 * i < d) {
-                        dva[i] += p * dos[r * ld + g + 4 * i];
-                        dka[i] += ds * qs[r * ld + g + 4 * i];
+                for (int i = 0; i < DCOLS; ++i) {
+                    if (g + 8 * i < d) {
+                        float gv = dos[r * ld + g + 8 * i], qv = qs[r * ld + g + 8 * i];
+                        dva[0][i] += p0 * gv;
+                        dva[1][i] += p1 * gv;
+                        dka[0][i] += ds0 * qv;
+                        dka[1][i] += ds1 * qv;
                     }
                 }
             }
         }
     }
-    if (c < cols) {
-        long long at = (kv_base + k0 + c) * d;
 #pragma unroll
-        for (int i = 0; i < MAX_D / 4; ++i) {
-            if (g + 4 * i < d) {
-                dk[at + g + 4 * i] = scale * dka[i];
-                dv[at + g + 4 * i] = dva[i];
+    for (int a = 0; a < 2; ++a) {
+        int c = p + a * HALF;
+        if (c < cols) {
+            long long at = (kv_base + k0 + c) * d;
+#pragma unroll
+            for (int i = 0; i < DCOLS; ++i) {
+                if (g + 8 * i < d) {
+                    dk[at + g + 8 * i] = scale * dka[a][i];
+                    dv[at + g + 8 * i] = dva[a][i];
+                }
             }
         }
     }
