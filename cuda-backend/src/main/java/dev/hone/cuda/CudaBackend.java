@@ -16,6 +16,7 @@ import dev.hone.tensor.Tensor;
 import dev.hone.tensor.spi.Backend;
 import dev.hone.tensor.spi.BinaryOp;
 import dev.hone.tensor.spi.CompareOp;
+import dev.hone.tensor.spi.FourBitOps;
 import dev.hone.tensor.spi.FusedOps;
 import dev.hone.tensor.spi.RandomKind;
 import dev.hone.tensor.spi.ReduceOp;
@@ -53,12 +54,14 @@ public final class CudaBackend implements Backend {
     private final Device device;
     private final CudaFusedOps fused;
     private final CudaNf4 nf4;
+    private final CudaFourBitOps fourBit;
 
     private CudaBackend(CudaContext ctx) {
         this.ctx = ctx;
         this.device = Device.cuda(ctx.ordinal);
         this.fused = new CudaFusedOps(this);
         this.nf4 = new CudaNf4(this);
+        this.fourBit = new CudaFourBitOps(this);
     }
 
     /** Opens device {@code ordinal}: context, stream, allocator, cuBLAS. */
@@ -85,6 +88,8 @@ public final class CudaBackend implements Backend {
     @Override public MemoryStats memoryStats() { return ctx.allocator.stats(); }
 
     @Override public Optional<FusedOps> fused() { return Optional.of(fused); }
+
+    @Override public Optional<FourBitOps> fourBit() { return Optional.of(fourBit); }
 
     /** NF4 dequantization and the fused NF4 GEMV (for the quant module's decoding path). */
     public CudaNf4 nf4() { return nf4; }

@@ -17,8 +17,8 @@ import static org.junit.jupiter.api.Assertions.fail;
 /**
  * Plumbing of the backend test kit: a fresh {@link ReferenceBackend} as the oracle, paired operands
  * (the same values on the reference and on the backend under test, seen through the same view), and
- * the comparison of results within a {@link Tolerance}. Subclasses of {@link BackendConformanceTests}
- * for accelerators override {@link #upload} and {@link #download}; host backends need not.
+ * the comparison of results within a {@link Tolerance}. Operands reach the backend under test through its
+ * {@code copyFromHost} and results come back through {@code copyToHost}, so accelerators need no overrides.
  */
 public abstract class ConformanceSupport {
 
