@@ -71,8 +71,9 @@ final class DemoCommand implements Callable<Integer> {
                     .forgettingCheck(sharedDir.resolve("data/tinystories/tinystories_val.txt"), 4096);
             builder.build().fit();
         }
-        System.out.printf("demo finished in %.1f s; adapter, metrics.csv, loss_curve.png and summary.json are in %s%n",
-                (System.nanoTime() - start) / 1e9, outputDir.toAbsolutePath());
+        String plot = Files.isRegularFile(outputDir.resolve("loss_curve.png")) ? ", loss_curve.png" : "";
+        System.out.printf("demo finished in %.1f s; adapter, metrics.csv%s and summary.json are in %s%n",
+                (System.nanoTime() - start) / 1e9, plot, outputDir.toAbsolutePath());
         return 0;
     }
 

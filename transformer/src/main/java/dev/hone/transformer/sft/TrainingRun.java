@@ -21,7 +21,7 @@ import dev.hone.transformer.train.checkpoint.CheckpointStore;
 import dev.hone.transformer.train.checkpoint.OptimizerState;
 import dev.hone.transformer.train.checkpoint.SchedulerState;
 import dev.hone.transformer.train.checkpoint.TrainerState;
-import dev.hone.transformer.train.metrics.LossCurvePlot;
+import dev.hone.transformer.train.metrics.LossCurveWriter;
 import dev.hone.transformer.train.metrics.MetricsLogger;
 import dev.hone.transformer.train.metrics.MetricsRow;
 import dev.hone.transformer.train.monitor.EarlyStopping;
@@ -238,7 +238,7 @@ final class TrainingRun {
         } catch (java.io.IOException e) {
             throw new java.io.UncheckedIOException("fine-tuning: cannot write the adapter to " + run.adapter() + ": " + e, e);
         }
-        LossCurvePlot.writeOrExplain(metrics.rows(), run.lossCurvePng(), 900, 500)
+        LossCurveWriter.writeOrExplain(metrics.rows(), run.lossCurvePng(), 900, 500)
                 .ifPresent(why -> s.out().println("warning: " + why + "; the same numbers are in " + run.metricsCsv()));
         TrainingSummary summary = new TrainingSummary(before.map(TrainingRun::summaryEvaluation), Optional.of(summaryEvaluation(after)),
                 before.map(ModelEvaluation::forgettingPerplexity).orElse(OptionalDouble.empty()), after.forgettingPerplexity(),

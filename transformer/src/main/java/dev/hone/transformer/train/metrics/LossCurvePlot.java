@@ -13,7 +13,6 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.util.List;
-import java.util.Optional;
 
 /**
  * The loss curve of a run as a PNG (XChart): training loss per logged step (faint), its smoothed version
@@ -68,20 +67,6 @@ public final class LossCurvePlot {
             }
         } catch (IOException e) {
             throw new UncheckedIOException("LossCurvePlot: cannot write " + png + ": " + e, e);
-        }
-    }
-
-    /**
-     * {@link #write}, but a chart that cannot be drawn or written (a headless server without fonts, say, where
-     * AWT fails inside its font set-up) does not stop the caller: returns why it was not written, or empty.
-     * A run's numbers are in its metrics files either way; the picture is a convenience.
-     */
-    public static Optional<String> writeOrExplain(List<MetricsRow> rows, Path png, int width, int height) {
-        try {
-            write(rows, png, width, height);
-            return Optional.empty();
-        } catch (RuntimeException | LinkageError | java.awt.AWTError | InternalError e) {
-            return Optional.of(png.getFileName() + " not drawn (" + e + ")");
         }
     }
 

@@ -50,9 +50,9 @@ class LossCurvePlotTest {
     void aChartThatCannotBeWrittenIsExplainedNotThrown() throws IOException {
         Path notADirectory = Files.writeString(dir.resolve("plain-file"), "x");
         Path png = notADirectory.resolve("loss_curve.png");
-        assertThat(LossCurvePlot.writeOrExplain(List.of(), png, 300, 200)).hasValueSatisfying(why ->
+        assertThat(LossCurveWriter.writeOrExplain(List.of(), png, 300, 200)).hasValueSatisfying(why ->
                 assertThat(why).startsWith("loss_curve.png not drawn (").contains("plain-file"));
-        assertThat(LossCurvePlot.writeOrExplain(List.of(), dir.resolve("ok.png"), 300, 200)).isEmpty();
+        assertThat(LossCurveWriter.writeOrExplain(List.of(), dir.resolve("ok.png"), 300, 200)).isEmpty();
         assertThat(dir.resolve("ok.png")).isNotEmptyFile();
     }
 
