@@ -122,6 +122,14 @@ public final class Diff {
     /** base [..., out] + scale·(x [..., in]·A [r, in]ᵀ)·B [out, r]ᵀ as one op, for a base layer of any kind. */
     public static Tensor lowRankUpdate(Tensor base, Tensor x, Tensor a, Tensor b, double scale) { return LowRankLinearFn.update(base, x, a, b, scale); }
 
+    /**
+     * {@link #lowRankUpdate} written over {@code base}'s buffer: only for a base output that is a fresh intermediate
+     * no recorded op saved and the caller does not read again ({@code LinearLayer.forwardResultIsWritable}).
+     */
+    public static Tensor lowRankUpdateInPlace(Tensor base, Tensor x, Tensor a, Tensor b, double scale) {
+        return LowRankLinearFn.updateInPlace(base, x, a, b, scale);
+    }
+
     public static Tensor attention(Tensor q, Tensor k, Tensor v, double scale, AttentionFn.Masking masking, Tensor segments) {
         return AttentionFn.ATTENTION.apply(q, k, v, scale, masking, segments);
     }

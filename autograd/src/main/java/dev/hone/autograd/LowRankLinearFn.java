@@ -68,7 +68,16 @@ public enum LowRankLinearFn implements DiffOp {
     }
 
     /** base [..., out] + scale · (x [..., in] · A [r, in]ᵀ) · B [out, r]ᵀ → [..., out]. */
-    public static Tensor update(Tensor base, Tensor x, Tensor a, Tensor b, double scale) {
+    public static Tensor update(Tensor base, Tensor x, Tensor a, Tensor b, double scale) { return update(base, x, a, b, scale, false); }
+
+    /**
+     * As {@link #update}, the result written over a contiguous {@code base}'s buffer (a new tensor handle on the same
+     * memory) instead of a copy. The base's values are gone afterwards, so it must be an intermediate nothing reads
+     * again: the backward needs only x, h and B, and passes dy through to the base unchanged.
+     */
+    public static Tensor updateInPlace(Tensor base, Tensor x, Tensor a, Tensor b, double scale) { return update(base, x, a, b, scale, true); }
+
+    private static Tensor update(Tensor base, Tensor x, Tensor a, Tensor b, double scale, boolean inPlace) {
         check(LOW_RANK_UPDATE, x, a, b);
         if (!Arrays.equals(base.shape().dims(), outputDims(x, b)) || base.dtype() != x.dtype() || !base.device().equals(x.device())) {
             throw new IllegalArgumentException("low_rank_update: base output " + base.shape() + " " + base.dtype() + " does not match x "
@@ -77,7 +86,7 @@ public enum LowRankLinearFn implements DiffOp {
         Tape.Recording rec = Tape.track(LOW_RANK_UPDATE, base, x, a, b);
         float s = (float) scale;
         Tensor rows = x.reshape(-1, x.dim(-1));                  // [M, in]
-        Tensor y = base.reshape(-1, b.dim(0)).copy();            // [M, out]
+        Tensor y = inPlace && base.isContiguous() ? base.reshape(-1, b.dim(0)) : base.reshape(-1, b.dim(0)).copy();   // [M, out]
         Tensor h = Ops.matmul(rows, a.mT());                     // [M, r]
         Ops.matmulInto(h, b.mT(), y, s, 1f);                     // y += s·h·Bᵀ
         return rec.record(y.reshape(base.shape().dims()), dy -> {

@@ -33,9 +33,17 @@ public record GemmShape(String name, int m, int k, int n, boolean transposedA, b
                 new GemmShape("gemv_xWT [1x768]@[3072x768]^T", 1, 768, 3072, false, true));
     }
 
-    /** The standard shape with this full name or key. */
+    /**
+     * The standard shape with this full name or key, or an ad-hoc one written {@code MxKxN} with {@code ,At} and/or
+     * {@code ,Bt} for a transposed operand (e.g. {@code 2048x768x3072,Bt}: x·Wᵀ with W [3072, 768]).
+     */
     public static GemmShape byName(String name) {
+        java.util.regex.Matcher adHoc = java.util.regex.Pattern.compile("(\\d+)x(\\d+)x(\\d+)((?:,At|,Bt)*)").matcher(name);
+        if (adHoc.matches()) {
+            return new GemmShape(name, Integer.parseInt(adHoc.group(1)), Integer.parseInt(adHoc.group(2)), Integer.parseInt(adHoc.group(3)),
+                    adHoc.group(4).contains("At"), adHoc.group(4).contains("Bt"));
+        }
         return standard().stream().filter(s -> s.name().equals(name) || s.key().equals(name)).findFirst()
-                .orElseThrow(() -> new IllegalArgumentException("unknown GEMM shape '" + name + "'"));
+                .orElseThrow(() -> new IllegalArgumentException("unknown GEMM shape '" + name + "' (a standard one, or MxKxN[,At][,Bt])"));
     }
 }

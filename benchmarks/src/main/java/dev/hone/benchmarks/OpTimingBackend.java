@@ -17,15 +17,17 @@ import java.util.Set;
  * A profiling wrapper around any backend: every primitive, fused op and 4-bit op is timed, with the device
  * synchronised before and after (for an accelerator, through its public {@code synchronize()} method when it
  * has one), so each op's time is its own. The synchronisation serialises the device, so totals are an upper
- * bound of a real run; the split between ops is what it is for. Not thread-safe (one scope, one thread).
+ * bound of a real run; the split between ops is what it is for. {@code -Dhone.profile=shapes} splits each op by its
+ * tensors' shapes. Not thread-safe (one scope, one thread).
  */
-final class OpTimingBackend {
+public final class OpTimingBackend {
     private static final Set<String> UNTIMED = Set.of("name", "device", "allocate", "memoryStats", "close", "fused", "fourBit",
             "supports", "toString", "hashCode", "equals");
 
     private final Backend inner;
     private final Runnable sync;
     private final Map<String, long[]> totals = new HashMap<>();                       // name -> {nanos, calls}
+    private final boolean byShape = "shapes".equals(System.getProperty("hone.profile"));
 
     private OpTimingBackend(Backend inner) {
         this.inner = inner;
@@ -33,7 +35,7 @@ final class OpTimingBackend {
     }
 
     /** A backend that times every op of {@code inner} into {@code profile}'s table. */
-    static Backend wrap(Backend inner, OpTimingBackend[] profile) {
+    public static Backend wrap(Backend inner, OpTimingBackend[] profile) {
         OpTimingBackend p = new OpTimingBackend(inner);
         profile[0] = p;
         return (Backend) Proxy.newProxyInstance(Backend.class.getClassLoader(), new Class<?>[] {Backend.class}, p.handler(inner, ""));
@@ -49,11 +51,23 @@ final class OpTimingBackend {
             long t0 = System.nanoTime();
             Object result = invoke(method, target, args, proxy);
             sync.run();
-            long[] t = totals.computeIfAbsent(prefix + name, k -> new long[2]);
+            long[] t = totals.computeIfAbsent(prefix + name + (byShape ? shapes(args) : ""), k -> new long[2]);
             t[0] += System.nanoTime() - t0;
             t[1]++;
             return result;
         };
+    }
+
+    /** The tensor arguments' shapes, a trailing T on those whose last two axes are transposed (-Dhone.profile=shapes). */
+    private static String shapes(Object[] args) {
+        StringBuilder sb = new StringBuilder();
+        if (args == null) return "";
+        for (Object a : args) {
+            if (!(a instanceof dev.hone.tensor.Tensor t)) continue;
+            sb.append(' ').append(t.shape());
+            if (t.rank() >= 2 && t.stride(-1) != 1 && t.stride(-2) == 1) sb.append('T');
+        }
+        return sb.toString();
     }
 
     private Object proxyOf(Class<?> type, Object target, String prefix) {
@@ -93,17 +107,19 @@ final class OpTimingBackend {
         }
     }
 
+    private int width() { return Math.max(34, totals.keySet().stream().mapToInt(String::length).max().orElse(0)); }
+
     /** Clears the table (after warm-up steps). */
-    void reset() { totals.clear(); }
+    public void reset() { totals.clear(); }
 
     /** The table, largest total first: op, calls, total ms per step, share. */
-    String table(int steps) {
+    public String table(int steps) {
         double all = totals.values().stream().mapToLong(t -> t[0]).sum();
-        StringBuilder sb = new StringBuilder(String.format("%-34s %8s %12s %7s%n", "op (" + inner.name() + ")", "calls/step", "ms/step", "share"));
+        StringBuilder sb = new StringBuilder(String.format("%-" + width() + "s %8s %12s %7s%n", "op (" + inner.name() + ")", "calls/step", "ms/step", "share"));
         totals.entrySet().stream().sorted(Comparator.comparingLong((Map.Entry<String, long[]> e) -> e.getValue()[0]).reversed())
-                .forEach(e -> sb.append(String.format("%-34s %8.1f %12.2f %6.1f%%%n", e.getKey(), e.getValue()[1] / (double) steps,
+                .forEach(e -> sb.append(String.format("%-" + width() + "s %8.1f %12.2f %6.1f%%%n", e.getKey(), e.getValue()[1] / (double) steps,
                         e.getValue()[0] / 1e6 / steps, 100 * e.getValue()[0] / all)));
-        sb.append(String.format("%-34s %8s %12.2f%n", "total (synchronised)", "", all / 1e6 / steps));
+        sb.append(String.format("%-" + width() + "s %8s %12.2f%n", "total (synchronised)", "", all / 1e6 / steps));
         return sb.toString();
     }
 }

@@ -160,7 +160,8 @@ public final class LoraLinear extends Module implements LinearLayer {
             Tensor result = base.forward(x); // [..., out]
             if (result.dtype() == adapterType) {
                 Tensor dropped = dropping ? Diff.dropout(x, s.dropout(), dropoutSeed()) : x;
-                return Diff.lowRankUpdate(result, dropped, wa, wb, s.scale());
+                return base.forwardResultIsWritable() ? Diff.lowRankUpdateInPlace(result, dropped, wa, wb, s.scale())
+                        : Diff.lowRankUpdate(result, dropped, wa, wb, s.scale());
             }
             return composedForward(result, x, s);
         }

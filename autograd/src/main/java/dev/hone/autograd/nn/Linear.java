@@ -48,6 +48,10 @@ public final class Linear extends Module implements LinearLayer {
     /** The bias, or null for {@link Bias#NO_BIAS}. */
     public Parameter bias() { return bias; }
 
+    /** The product's output is fresh and saved by no backward rule (nor is the bias sum's). */
+    @Override
+    public boolean forwardResultIsWritable() { return true; }
+
     @Override
     public Tensor forward(Tensor x) {
         Tensor y = Diff.matmul(x, Diff.transpose(weight.value(), 0, 1)); // [..., out]

@@ -13,4 +13,11 @@ public interface LinearLayer {
     int inFeatures();
 
     int outFeatures();
+
+    /**
+     * Whether {@link #forward} returns a new buffer that no recorded op keeps for its backward, so a caller may
+     * write over it (a LoRA wrapper then adds its update in place instead of into a copy, one [..., out] buffer
+     * per layer and step less). False unless the layer says so.
+     */
+    default boolean forwardResultIsWritable() { return false; }
 }

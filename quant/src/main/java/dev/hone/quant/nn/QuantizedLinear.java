@@ -58,6 +58,10 @@ public final class QuantizedLinear extends Module implements LinearLayer {
         return new QuantizedLinear(q, dense.bias() == null ? null : dense.bias().value(), biasTrainability, books);
     }
 
+    /** The product's output is fresh and saved by no backward rule (nor is the bias sum's). */
+    @Override
+    public boolean forwardResultIsWritable() { return true; }
+
     @Override
     public Tensor forward(Tensor x) {
         Tensor y = FrozenQuantMatmulFn.FROZEN_QUANT_MATMUL.apply(x, weight::packed); // [..., out]
