@@ -13,7 +13,8 @@ import java.util.List;
  * (benchmarks/peer-djl) times, one row each in {@link StepTimer}'s format, on the cpu backend with the
  * thread count given (also passed as -Dhone.threads by the script). Usage:
  * {@code HoneStepsMain THREADS [block,lora,stories] [path/to/stories260K.bin]}. With {@code -Dhone.profile=ops}, each
- * case also prints its ops' time per step ({@link OpTimingBackend}; the first two steps are left out).
+ * case also prints its ops' time per step ({@link OpTimingBackend}; the first {@code -Dhone.profile.skip} steps, 2 unless
+ * given, are left out).
  */
 public final class HoneStepsMain {
     private HoneStepsMain() { }
@@ -57,12 +58,13 @@ public final class HoneStepsMain {
             timer.row("hone", caseName, threads, step);
             return;
         }
+        int skip = Integer.getInteger("hone.profile.skip", 2);
         int[] steps = {0};
         timer.row("hone", caseName, threads, () -> {
-            if (steps[0]++ == 2) profile.reset();
+            if (steps[0]++ == skip) profile.reset();
             step.run();
         });
-        System.out.print(profile.table(Math.max(1, steps[0] - 2)));
+        System.out.print(profile.table(Math.max(1, steps[0] - skip)));
         profile.reset();
     }
 }
