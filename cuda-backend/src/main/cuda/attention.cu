@@ -159,6 +159,41 @@ __device__ __forceinline__ float group_max8(float v) {
 #define COLS (TILE / 8)                                   // columns of the tile per thread
 #define DCOLS (MAX_D / 8)                                 // head-vector elements per thread and row
 
+// acc[a][i] += sum over c < n of coef[(p + 32a) * 65 + c] * tile[c * ld + g + 8i], for head elements g + 8i < d: the thread's
+// two rows of a [64][65] weight tile (probabilities or score gradients) times a [64][ld] tile of head vectors.
+__device__ __forceinline__ void accumulate_rows(const float* coef, const float* tile, int ld, int d, int n, int p, int g, float (&acc)[2][DCOLS]) {
+    for (int c = 0; c < n; ++c) {
+        float w0 = coef[p * (TILE + 1) + c], w1 = coef[(p + HALF) * (TILE + 1) + c];
+#pragma unroll
+        for (int i = 0; i < DCOLS; ++i) {
+            if (g + 8 * i < d) {
+                float t = tile[c * ld + g + 8 * i];
+                acc[0][i] += w0 * t;
+                acc[1][i] += w1 * t;
+            }
+        }
+    }
+}
+
+// The query tile a block of the forward or dq grid owns: blockIdx.x runs over [B, H, ceil(T / 64)].
+struct QueryTile {
+    int b, h, hk, q0, rows;                               // batch, head, its KV head, first query, queries in the tile
+    long long q_base, kv_base;                            // row index of (b, h, 0) in q / out and of (b, hk, 0) in k / v
+};
+
+__device__ __forceinline__ QueryTile query_tile(int heads, int kv_heads, int t_len, int s_len) {
+    QueryTile t;
+    int q_tiles = (t_len + TILE - 1) / TILE;
+    t.q0 = (blockIdx.x % q_tiles) * TILE;
+    t.h = (blockIdx.x / q_tiles) % heads;
+    t.b = blockIdx.x / (q_tiles * heads);
+    t.hk = t.h / (heads / kv_heads);
+    t.rows = min(TILE, t_len - t.q0);
+    t.q_base = ((long long) t.b * heads + t.h) * t_len;
+    t.kv_base = ((long long) t.b * kv_heads + t.hk) * s_len;
+    return t;
+}
+
 // Grid: B * H * ceil(T / 64) blocks of 256 threads; shared: (3 * 64 * (D + 1) + 64 * 65) floats + 128 ints.
 // Thread (p = tid / 8, g = tid % 8) owns query rows p and p + 32, tile columns g + 8i and head elements g + 8i.
 template <typename T>
@@ -172,14 +207,10 @@ __device__ __forceinline__ void attention_tiled_body(int heads, int kv_heads, in
     float* ps = vs + TILE * ld;                           // [64][65] probabilities of the tile
     int* segq = (int*) (ps + TILE * (TILE + 1));
     int* segk = segq + TILE;
-    int q_tiles = (t_len + TILE - 1) / TILE;
-    int q0 = (blockIdx.x % q_tiles) * TILE;
-    int h = (blockIdx.x / q_tiles) % heads;
-    int b = blockIdx.x / (q_tiles * heads);
-    int hk = h / (heads / kv_heads);
-    int rows = min(TILE, t_len - q0);
+    QueryTile tile = query_tile(heads, kv_heads, t_len, s_len);
+    const int b = tile.b, q0 = tile.q0, rows = tile.rows;
+    const long long q_base = tile.q_base, kv_base = tile.kv_base;
     int p = threadIdx.x >> 3, g = threadIdx.x & 7;
-    long long q_base = ((long long) b * heads + h) * t_len, kv_base = ((long long) b * kv_heads + hk) * s_len;
     load_tile(qs, ld, q + (q_base + q0) * d, rows, d);
     load_query_segments(segq, segments, b, q0, t_len, s_len);
     float o[2][DCOLS], m[2] = {-INFINITY, -INFINITY}, l[2] = {0.0f, 0.0f};
@@ -230,17 +261,7 @@ __device__ __forceinline__ void attention_tiled_body(int heads, int kv_heads, in
             for (int i = 0; i < DCOLS; ++i) o[a][i] *= correction;
         }
         __syncthreads();
-        for (int c = 0; c < cols; ++c) {
-            float p0 = ps[p * (TILE + 1) + c], p1 = ps[(p + HALF) * (TILE + 1) + c];
-#pragma unroll
-            for (int i = 0; i < DCOLS; ++i) {
-                if (g + 8 * i < d) {
-                    float vv = vs[c * ld + g + 8 * i];
-                    o[0][i] += p0 * vv;
-                    o[1][i] += p1 * vv;
-                }
-            }
-        }
+        accumulate_rows(ps, vs, ld, d, cols, p, g, o);    // o += P . V
     }
 #pragma unroll
     for (int a = 0; a < 2; ++a) {
@@ -251,6 +272,26 @@ __device__ __forceinline__ void attention_tiled_body(int heads, int kv_heads, in
 #pragma unroll
             for (int i = 0; i < DCOLS; ++i) if (g + 8 * i < d) out[row * d + g + 8 * i] = from_float<T>(o[a][i] * inv);
             if (g == 0) lse[row] = l[a] > 0.0f ? m[a] + logf(l[a]) : -INFINITY;
+        }
+    }
+}
+
+// sc[a][i] = x[p + 32a] . y[g + 8i] and dp[a][i] = u[p + 32a] . w[g + 8i], dot products of rows of [64][ld] tiles over
+// d elements: the thread's two own rows (of x and u) against its eight strided rows (of y and w). Each value read from
+// y or w feeds two FMAs. Used by both backward kernels, with queries or keys as the own rows.
+__device__ __forceinline__ void row_pair_products(const float* x, const float* y, const float* u, const float* w, int ld, int d, int p, int g,
+                                                  float (&sc)[2][COLS], float (&dp)[2][COLS]) {
+#pragma unroll
+    for (int i = 0; i < COLS; ++i) sc[0][i] = sc[1][i] = dp[0][i] = dp[1][i] = 0.0f;
+    for (int j = 0; j < d; ++j) {
+        float x0 = x[p * ld + j], x1 = x[(p + HALF) * ld + j], u0 = u[p * ld + j], u1 = u[(p + HALF) * ld + j];
+#pragma unroll
+        for (int i = 0; i < COLS; ++i) {
+            float yv = y[(g + 8 * i) * ld + j], wv = w[(g + 8 * i) * ld + j];
+            sc[0][i] += x0 * yv;
+            sc[1][i] += x1 * yv;
+            dp[0][i] += u0 * wv;
+            dp[1][i] += u1 * wv;
         }
     }
 }
@@ -269,14 +310,10 @@ __device__ __forceinline__ void attention_tiled_dq_body(int heads, int kv_heads,
     float* dss = vs + TILE * ld;                          // [64][65] score gradients of the tile
     int* segq = (int*) (dss + TILE * (TILE + 1));
     int* segk = segq + TILE;
-    int q_tiles = (t_len + TILE - 1) / TILE;
-    int q0 = (blockIdx.x % q_tiles) * TILE;
-    int h = (blockIdx.x / q_tiles) % heads;
-    int b = blockIdx.x / (q_tiles * heads);
-    int hk = h / (heads / kv_heads);
-    int rows = min(TILE, t_len - q0);
+    QueryTile tile = query_tile(heads, kv_heads, t_len, s_len);
+    const int b = tile.b, q0 = tile.q0, rows = tile.rows;
+    const long long q_base = tile.q_base, kv_base = tile.kv_base;
     int p = threadIdx.x >> 3, g = threadIdx.x & 7;
-    long long q_base = ((long long) b * heads + h) * t_len, kv_base = ((long long) b * kv_heads + hk) * s_len;
     load_tile(qs, ld, q + (q_base + q0) * d, rows, d);
     load_tile(dos, ld, dout + (q_base + q0) * d, rows, d);
     load_query_segments(segq, segments, b, q0, t_len, s_len);
@@ -305,20 +342,8 @@ __device__ __forceinline__ void attention_tiled_dq_body(int heads, int kv_heads,
         load_tile(vs, ld, v + (kv_base + k0) * d, cols, d);
         load_key_segments(segk, segments, b, k0, s_len);
         __syncthreads();
-        float sc[2][COLS], dp[2][COLS];
-#pragma unroll
-        for (int i = 0; i < COLS; ++i) sc[0][i] = sc[1][i] = dp[0][i] = dp[1][i] = 0.0f;
-        for (int j = 0; j < d; ++j) {
-            float q0v = qs[p * ld + j], q1v = qs[(p + HALF) * ld + j], g0v = dos[p * ld + j], g1v = dos[(p + HALF) * ld + j];
-#pragma unroll
-            for (int i = 0; i < COLS; ++i) {
-                float kv = ks[(g + 8 * i) * ld + j], vv = vs[(g + 8 * i) * ld + j];
-                sc[0][i] += q0v * kv;
-                sc[1][i] += q1v * kv;
-                dp[0][i] += g0v * vv;
-                dp[1][i] += g1v * vv;
-            }
-        }
+        float sc[2][COLS], dp[2][COLS];                  // q . k and dout . v for rows p, p + 32 and keys g + 8i
+        row_pair_products(qs, ks, dos, vs, ld, d, p, g, sc, dp);
 #pragma unroll
         for (int a = 0; a < 2; ++a) {
             int r = p + a * HALF;
@@ -333,17 +358,7 @@ __device__ __forceinline__ void attention_tiled_dq_body(int heads, int kv_heads,
             }
         }
         __syncthreads();
-        for (int c = 0; c < cols; ++c) {
-            float ds0 = dss[p * (TILE + 1) + c], ds1 = dss[(p + HALF) * (TILE + 1) + c];
-#pragma unroll
-            for (int i = 0; i < DCOLS; ++i) {
-                if (g + 8 * i < d) {
-                    float kv = ks[c * ld + g + 8 * i];
-                    acc[0][i] += ds0 * kv;
-                    acc[1][i] += ds1 * kv;
-                }
-            }
-        }
+        accumulate_rows(dss, ks, ld, d, cols, p, g, acc); // dq += dS . K
     }
 #pragma unroll
     for (int a = 0; a < 2; ++a) {
@@ -403,20 +418,8 @@ __device__ __forceinline__ void attention_tiled_dkv_body(int heads, int kv_heads
                 delta_s[threadIdx.x] = threadIdx.x < rows ? delta[q_base + q0 + threadIdx.x] : 0.0f;
             }
             __syncthreads();
-            float sc[2][COLS], dp[2][COLS];
-#pragma unroll
-            for (int i = 0; i < COLS; ++i) sc[0][i] = sc[1][i] = dp[0][i] = dp[1][i] = 0.0f;
-            for (int j = 0; j < d; ++j) {
-                float k0v = ks[p * ld + j], k1v = ks[(p + HALF) * ld + j], v0v = vs[p * ld + j], v1v = vs[(p + HALF) * ld + j];
-#pragma unroll
-                for (int i = 0; i < COLS; ++i) {
-                    float qv = qs[(g + 8 * i) * ld + j], gv = dos[(g + 8 * i) * ld + j];
-                    sc[0][i] += qv * k0v;
-                    sc[1][i] += qv * k1v;
-                    dp[0][i] += gv * v0v;
-                    dp[1][i] += gv * v1v;
-                }
-            }
+            float sc[2][COLS], dp[2][COLS];              // k . q and v . dout for keys p, p + 32 and queries g + 8i
+            row_pair_products(ks, qs, vs, dos, ld, d, p, g, sc, dp);
 #pragma unroll
             for (int a = 0; a < 2; ++a) {
                 int c = p + a * HALF;
@@ -433,7 +436,7 @@ __device__ __forceinline__ void attention_tiled_dkv_body(int heads, int kv_heads
                 }
             }
             __syncthreads();
-            for (int r = 0; r < rows; ++r) {
+            for (int r = 0; r < rows; ++r) {             // dv += Pᵀ . dout and dk += dSᵀ . q (scaled at the end), in one pass
                 float p0 = ps[p * (TILE + 1) + r], p1 = ps[(p + HALF) * (TILE + 1) + r];
                 float ds0 = dss[p * (TILE + 1) + r], ds1 = dss[(p + HALF) * (TILE + 1) + r];
 #pragma unroll
