@@ -3,7 +3,7 @@
 on every linear layer (dropout 0), AdamW lr 1e-4 on the adapters, mean cross-entropy of random targets over the full
 vocabulary. Each step ends with loss.item() (a synchronisation), as the Java side does. Prints the median and best
 step time after two warm-up steps, tokens/s at the median, first and last loss and the peak allocated GPU memory.
-Usage: python3 torch_lora_step.py BATCH SEQ STEPS"""
+Usage: python3 torch_lora_step.py BATCH SEQ STEPS [bf16]  (bf16: model and adapters in bfloat16, loss in float32)"""
 import statistics
 import sys
 import time
@@ -16,11 +16,12 @@ from transformers import LlamaConfig, LlamaForCausalLM
 
 def main():
     batch, seq, steps = (int(a) for a in sys.argv[1:4])
+    dtype = torch.bfloat16 if len(sys.argv) > 4 and sys.argv[4] == "bf16" else torch.float32
     torch.manual_seed(1)
     config = LlamaConfig(vocab_size=49152, hidden_size=576, intermediate_size=1536, num_hidden_layers=30,
                          num_attention_heads=9, num_key_value_heads=3, max_position_embeddings=2048, rms_norm_eps=1e-5,
                          rope_theta=10000.0, tie_word_embeddings=True, attn_implementation="sdpa")
-    model = LlamaForCausalLM(config).to("cuda", torch.float32)
+    model = LlamaForCausalLM(config).to("cuda", dtype)
     lora = LoraConfig(r=16, lora_alpha=32, lora_dropout=0.0,
                       target_modules=["q_proj", "k_proj", "v_proj", "o_proj", "gate_proj", "up_proj", "down_proj"])
     model = get_peft_model(model, lora)
@@ -40,7 +41,7 @@ def main():
         times.append((time.perf_counter() - t0) * 1e3)
     timed = sorted(times[2:])
     median = statistics.median(timed)
-    print(f"torch {torch.__version__} smollm135m lora B{batch}xT{seq} on {torch.cuda.get_device_name()}: median {median:.1f} ms/step, "
+    print(f"torch {torch.__version__} smollm135m lora {str(dtype).removeprefix('torch.')} B{batch}xT{seq} on {torch.cuda.get_device_name()}: median {median:.1f} ms/step, "
           f"best {timed[0]:.1f} ms, {batch * seq / (median / 1e3):.0f} tokens/s; loss {losses[0]:.4f} -> {losses[-1]:.4f}; "
           f"peak allocated {torch.cuda.max_memory_allocated() / 2**20:.1f} MiB")
 

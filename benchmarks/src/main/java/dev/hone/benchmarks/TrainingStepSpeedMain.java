@@ -33,6 +33,9 @@ import java.util.SplittableRandom;
  * and a table of the steps after the first two follows.
  */
 public final class TrainingStepSpeedMain {
+    /** The base weights' dtype: F32, or BF16 with {@code -Dhone.dtype=bf16}. */
+    private static final DType BASE_DTYPE = "bf16".equalsIgnoreCase(System.getProperty("hone.dtype")) ? DType.BF16 : DType.F32;
+
     private TrainingStepSpeedMain() { }
 
     public static void main(String[] args) throws IOException {
@@ -52,8 +55,8 @@ public final class TrainingStepSpeedMain {
     private static void run(Backend backend, OpTimingBackend profile, String which, boolean qlora, int batch, int seq, int steps) throws IOException {
         try (Scope root = Scope.open(backend)) {
             LlamaModel model = which.equals("smollm135m")
-                    ? LlamaModel.random(GenerationBenchmark.smolLm135m(), DType.F32, 1)
-                    : Llama2cCheckpoint.load(GenerationBenchmark.stories260K(), DType.F32);
+                    ? LlamaModel.random(GenerationBenchmark.smolLm135m(), BASE_DTYPE, 1)
+                    : Llama2cCheckpoint.load(GenerationBenchmark.stories260K(), BASE_DTYPE);
             if (qlora) ModelQuantizer.quantizeLinears(model, QuantSpec.qlora());
             LoraModel lora = LoraModel.apply(model, LoraConfig.builder().r(16).loraAlpha(32).allLinear().build(), 7);
             System.out.println(lora.trainableParametersLine());

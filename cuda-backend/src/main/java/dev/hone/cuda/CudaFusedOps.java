@@ -82,26 +82,36 @@ final class CudaFusedOps implements FusedOps {
     public void crossEntropy(Tensor logits, Tensor targets, int ignoreIndex, Tensor loss, Tensor lse) {
         requireDtype("crossEntropy", logits, F32, BF16);
         requireDtype("crossEntropy targets", targets, I32, I64);
-        requireContiguous("crossEntropy", "loss", loss);
+        requireDtype("crossEntropy loss", loss, F32, BF16);
+        requireDtype("crossEntropy lse", lse, F32);
         requireContiguous("crossEntropy", "lse", lse);
         long n = logits.dim(0);
         if (n == 0) return;
-        withTemps(temps -> backend.launch("cross_entropy", "cross_entropy_" + suffix(logits.dtype()) + "_" + suffix(targets.dtype()),
-                LaunchConfig.rows(n, ROW_THREADS, 0), List.of(KernelArg.i64(n), KernelArg.i32(logits.dim(1)), ptr(backend.dense(logits, temps)),
-                        ptr(backend.dense(targets, temps)), KernelArg.i32(ignoreIndex), ptr(loss), ptr(lse))));
+        withTemps(temps -> {
+            // the kernel writes F32 losses: a loss of the logits' dtype (as autograd allocates it) goes through an F32 temporary
+            Tensor lossF32 = loss.dtype() == F32 && loss.isContiguous() ? loss : backend.temporary(F32, loss.shape(), temps);
+            backend.launch("cross_entropy", "cross_entropy_" + suffix(logits.dtype()) + "_" + suffix(targets.dtype()),
+                    LaunchConfig.rows(n, ROW_THREADS, 0), List.of(KernelArg.i64(n), KernelArg.i32(logits.dim(1)), ptr(backend.dense(logits, temps)),
+                            ptr(backend.dense(targets, temps)), KernelArg.i32(ignoreIndex), ptr(lossF32), ptr(lse)));
+            if (lossF32 != loss) backend.cast(lossF32, loss);
+        });
     }
 
     @Override
     public void crossEntropyBackward(Tensor logits, Tensor targets, int ignoreIndex, Tensor lse, Tensor dloss, Tensor dlogits) {
         requireDtype("crossEntropyBackward", logits, F32, BF16);
-        requireDtype("crossEntropyBackward dloss", dloss, F32);
+        requireDtype("crossEntropyBackward dloss", dloss, F32, BF16);
         requireContiguous("crossEntropyBackward", "dlogits", dlogits);
         long n = logits.dim(0);
         if (n == 0) return;
-        withTemps(temps -> backend.launch("cross_entropy", "cross_entropy_backward_" + suffix(logits.dtype()) + "_" + suffix(targets.dtype()),
-                LaunchConfig.rows(n, ROW_THREADS, 0), List.of(KernelArg.i64(n), KernelArg.i32(logits.dim(1)), ptr(backend.dense(logits, temps)),
-                        ptr(backend.dense(targets, temps)), KernelArg.i32(ignoreIndex), ptr(backend.dense(lse, temps)),
-                        ptr(backend.dense(dloss, temps)), ptr(dlogits))));
+        withTemps(temps -> {
+            Tensor dlossF32 = dloss.dtype() == F32 ? backend.dense(dloss, temps) : backend.temporary(F32, dloss.shape(), temps);
+            if (dloss.dtype() != F32) backend.cast(dloss, dlossF32);                    // the kernel reads F32 loss gradients
+            backend.launch("cross_entropy", "cross_entropy_backward_" + suffix(logits.dtype()) + "_" + suffix(targets.dtype()),
+                    LaunchConfig.rows(n, ROW_THREADS, 0), List.of(KernelArg.i64(n), KernelArg.i32(logits.dim(1)), ptr(backend.dense(logits, temps)),
+                            ptr(backend.dense(targets, temps)), KernelArg.i32(ignoreIndex), ptr(backend.dense(lse, temps)),
+                            ptr(dlossF32), ptr(dlogits)));
+        });
     }
 
     @Override

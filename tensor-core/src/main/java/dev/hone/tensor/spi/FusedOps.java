@@ -26,11 +26,12 @@ public interface FusedOps {
 
     /**
      * Per-row cross-entropy of logits [N, V] against targets [N] (I32/I64): loss[n] = lse[n] - logits[n, t].
-     * Rows whose target equals {@code ignoreIndex} get loss 0. Writes loss [N] and lse [N] (F32).
+     * Rows whose target equals {@code ignoreIndex} get loss 0. Writes loss [N] (F32 or the logits' dtype, as
+     * autograd allocates it) and lse [N] (F32).
      */
     void crossEntropy(Tensor logits, Tensor targets, int ignoreIndex, Tensor loss, Tensor lse);
 
-    /** dlogits[n] = dloss[n] * (softmax(logits[n]) - onehot(t)), zero for ignored rows. */
+    /** dlogits[n] = dloss[n] * (softmax(logits[n]) - onehot(t)), zero for ignored rows; dloss F32 or the logits' dtype. */
     void crossEntropyBackward(Tensor logits, Tensor targets, int ignoreIndex, Tensor lse, Tensor dloss, Tensor dlogits);
 
     /** y = x * rsqrt(mean(x^2) + eps) * weight over the last axis; rstd [N] (F32) saved for backward. */
