@@ -43,11 +43,9 @@ public final class Ops {
      * then copied there).
      */
     public static Tensor arange(Tensor like, DType dtype, int n) {
-        Tensor t = allocate(like, dtype, Shape.of(n));
-        java.lang.foreign.MemorySegment staged = java.lang.foreign.MemorySegment.ofArray(new byte[Math.multiplyExact(n, dtype.byteSize())]);
-        for (int i = 0; i < n; i++) Elements.write(staged, dtype, i, i);
-        if (n > 0) t.backend().copyFromHost(staged, 0, t);
-        return t;
+        double[] values = new double[n];
+        for (int i = 0; i < n; i++) values[i] = i;
+        return Tensor.of(like.backend(), dtype, values, n);
     }
 
     /** Random numbers on the current scope's backend; identical on every backend for the same seed (see {@link CounterRandom}). */

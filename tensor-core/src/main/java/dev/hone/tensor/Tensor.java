@@ -3,7 +3,9 @@ package dev.hone.tensor;
 import dev.hone.tensor.spi.Backend;
 
 import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
 import java.util.Arrays;
+import java.util.function.Consumer;
 
 /**
  * An n-dimensional array: a {@link Storage} seen through a strided {@link Layout}. Tensors are
@@ -88,14 +90,20 @@ public final class Tensor {
         return new Tensor(s, Layout.contiguous(Shape.of(dims)), backend).permute(inverse);
     }
 
-    public static Tensor of(float[] data, int... dims) {
-        return fromHost(DType.F32, data.length, dims, MemorySegment.ofArray(data));
-    }
+    public static Tensor of(float[] data, int... dims) { return fromHost(DType.F32, data.length, dims, MemorySegment.ofArray(data)); }
 
     public static Tensor of(DType dtype, double[] data, int... dims) {
+        return fromHost(Scope.current().backend(), dtype, data.length, dims, staged(dtype, data));
+    }
+
+    /** {@code data} rounded to {@code dtype}, a new tensor on {@code backend} owned by the current scope. */
+    static Tensor of(Backend backend, DType dtype, double[] data, int... dims) { return fromHost(backend, dtype, data.length, dims, staged(dtype, data)); }
+
+    /** The values written as {@code dtype} elements into heap memory. */
+    private static MemorySegment staged(DType dtype, double[] data) {
         MemorySegment staged = MemorySegment.ofArray(new byte[Math.multiplyExact(data.length, dtype.byteSize())]);
         for (int i = 0; i < data.length; i++) Elements.write(staged, dtype, i, data[i]);
-        return fromHost(dtype, data.length, dims, staged);
+        return staged;
     }
 
     public static Tensor ofInts(int[] data, int... dims) { return fromHost(DType.I32, data.length, dims, MemorySegment.ofArray(data)); }
@@ -112,10 +120,14 @@ public final class Tensor {
 
     /** A tensor on the current scope's backend holding {@code length} elements copied from host memory. */
     private static Tensor fromHost(DType dtype, int length, int[] dims, MemorySegment src) {
+        return fromHost(Scope.current().backend(), dtype, length, dims, src);
+    }
+
+    private static Tensor fromHost(Backend backend, DType dtype, int length, int[] dims, MemorySegment src) {
         Shape shape = dims.length == 0 && length != 1 ? Shape.of(length) : Shape.of(dims);
         if (shape.numel() != length) throw new IllegalArgumentException(length + " values for shape " + shape);
-        Tensor t = empty(dtype, shape);
-        if (length > 0) t.backend.copyFromHost(src, 0, t);
+        Tensor t = empty(backend, dtype, shape);
+        if (length > 0) backend.copyFromHost(src, 0, t);
         return t;
     }
 
@@ -131,8 +143,7 @@ public final class Tensor {
         Tensor out = empty(target, dtype(), shape());
         if (numel() == 0) return out;
         if (hostHere) {
-            Tensor dense = contiguous();
-            target.copyFromHost(dense.storage.segment(), dense.layout.offset() * dtype().byteSize(), out);
+            withDenseCopy(dense -> target.copyFromHost(dense.storage.segment(), dense.layout.offset() * dtype().byteSize(), out));
         } else if (hostThere) {
             withDenseCopy(dense -> backend.copyToHost(dense, out.storage.segment(), 0));
         } else {
@@ -234,7 +245,7 @@ public final class Tensor {
     }
 
     /**
-     * The elements readable from Java, in the layout {@link #hostLayout()} names: the storage itself on a
+     * The elements readable from Java, in the layout {@link #readableLayout()} gives: the storage itself on a
      * host-memory backend, otherwise a dense copy downloaded into heap memory (one device round trip).
      */
     private MemorySegment readableSegment() { return device().kind() == Device.Kind.CPU ? storage.segment() : hostBytes(); }
@@ -249,7 +260,7 @@ public final class Tensor {
     }
 
     /** Runs {@code use} on this tensor if contiguous, else on a contiguous copy freed right after. */
-    private void withDenseCopy(java.util.function.Consumer<Tensor> use) {
+    private void withDenseCopy(Consumer<Tensor> use) {
         if (isContiguous()) {
             use.accept(this);
             return;
@@ -310,7 +321,7 @@ public final class Tensor {
     }
 
     /** The elements' little-endian bytes in row-major order (the inverse of {@link #ofRawBytes}). */
-    public byte[] toRawBytes() { return hostBytes().toArray(java.lang.foreign.ValueLayout.JAVA_BYTE); }
+    public byte[] toRawBytes() { return hostBytes().toArray(ValueLayout.JAVA_BYTE); }
 
     @Override
     public String toString() {

@@ -99,7 +99,7 @@ public final class FourBitLayerWeight {
 
         @Override
         public Absmax toAbsmax() {
-            return new Absmax.DoubleQuantized(hostBytes(codes), nested.toFloatArray(), (float) offset.item(),
+            return new Absmax.DoubleQuantized(codes.toRawBytes(), nested.toFloatArray(), (float) offset.item(),
                     CodeBook.of(codeMap.toFloatArray()), nestedBlocksize);
         }
     }
@@ -114,11 +114,12 @@ public final class FourBitLayerWeight {
         this.shape = q.shape();
         this.originalDType = q.originalDType();
         this.blocksize = q.blocksize();
-        this.codes = deviceBytes(q.dataCopy());                                    // [out * in / 2] U8
+        byte[] packed = q.dataCopy();
+        this.codes = Tensor.ofRawBytes(DType.U8, packed, packed.length);                    // [out * in / 2] U8
         this.codebook = books.of(q.codeBook());
         this.absmax = switch (q.absmax()) {
             case Absmax.Plain p -> new PlainAbsmax(Tensor.of(p.values(), p.blocks()));
-            case Absmax.DoubleQuantized d -> new DoubleQuantizedAbsmax(deviceBytes(d.codes()), Tensor.of(d.nestedAbsmax(),
+            case Absmax.DoubleQuantized d -> new DoubleQuantizedAbsmax(Tensor.ofRawBytes(DType.U8, d.codes(), d.blocks()), Tensor.of(d.nestedAbsmax(),
                     d.nestedAbsmax().length), Tensor.of(new float[] {d.offset()}), books.of(d.nestedCodeMap()), d.nestedBlocksize());
         };
     }
@@ -134,7 +135,7 @@ public final class FourBitLayerWeight {
 
     /** A host copy in the {@link QuantizedTensor} form (for checkpoints and merging); equal to the tensor it was made from. */
     public QuantizedTensor toQuantizedTensor() {
-        return new QuantizedTensor("QuantizedLinear weight " + shape, format, shape, originalDType, blocksize, hostBytes(codes), absmax.toAbsmax());
+        return new QuantizedTensor("QuantizedLinear weight " + shape, format, shape, originalDType, blocksize, codes.toRawBytes(), absmax.toAbsmax());
     }
 
     /**
@@ -159,10 +160,6 @@ public final class FourBitLayerWeight {
     public int blocksize() { return blocksize; }
 
     private static long byteCount(Tensor t) { return t.numel() * t.dtype().byteSize(); }
-
-    private static Tensor deviceBytes(byte[] bytes) { return Tensor.ofRawBytes(DType.U8, bytes, bytes.length); }
-
-    private static byte[] hostBytes(Tensor u8) { return u8.toRawBytes(); }
 
     @Override
     public String toString() { return "FourBitLayerWeight[" + format + " " + shape + ", blocks of " + blocksize + ", " + dataBytes() + " bytes]"; }

@@ -18,9 +18,7 @@ public final class LossCurveWriter {
         try {
             LossCurvePlot.write(rows, png, width, height);
             return Optional.empty();
-        } catch (RuntimeException | LinkageError e) {
-            return Optional.of(png.getFileName() + " not drawn (" + e + ")");
-        } catch (Error e) {
+        } catch (RuntimeException | Error e) {                    // AWT fails with InternalError, AWTError or NoClassDefFoundError too
             if (e instanceof VirtualMachineError && !(e instanceof InternalError)) throw e;
             return Optional.of(png.getFileName() + " not drawn (" + e + ")");
         }
