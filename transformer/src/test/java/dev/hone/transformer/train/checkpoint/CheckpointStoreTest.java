@@ -143,7 +143,15 @@ class CheckpointStoreTest {
                 .isInstanceOf(CheckpointWriteException.class)
                 .hasMessageContaining("cannot write checkpoint-20")
                 .hasMessageContaining("No space left on device")
-                .hasMessageContaining("the newest complete checkpoint is still " + dir.resolve("checkpoints/checkpoint-10"));
+                .hasMessageContaining("the newest complete checkpoint is still " + dir.resolve("checkpoints/checkpoint-10"))
+                .hasMessageContaining("Free disk space");
+
+        CheckpointPayload broken = directory -> { throw new IllegalArgumentException("tensor 'w' has no storage"); };
+        assertThatThrownBy(() -> store.save(state(20, Optional.empty()), scheduler(20), OptimizerState.of(opt), broken))
+                .isInstanceOf(CheckpointWriteException.class)
+                .hasMessageContaining("tensor 'w' has no storage")
+                .hasMessageContaining("not an I/O error")
+                .hasMessageNotContaining("Free disk space");
 
         assertThat(children(dir.resolve("checkpoints"))).containsExactly("checkpoint-10");   // no partial directory, retention not run
         assertThat(store.latest().orElseThrow().step()).isEqualTo(10);
