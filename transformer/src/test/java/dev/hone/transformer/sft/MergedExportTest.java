@@ -11,11 +11,13 @@ import dev.hone.tensor.Tensor;
 import dev.hone.tensor.spi.Backend;
 import dev.hone.tensor.spi.Backends;
 import dev.hone.tensor.spi.RandomKind;
+import dev.hone.tensor.testkit.SimulatedDeviceBackend;
 import dev.hone.transformer.checkpoint.HfCheckpoint;
 import dev.hone.transformer.model.LlamaModel;
 import dev.hone.transformer.model.TokenBatch;
-import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
 
 import java.nio.file.Path;
 import java.util.Optional;
@@ -25,13 +27,16 @@ import static org.assertj.core.api.Assertions.assertThat;
 /**
  * {@code hone merge}'s export: LoRA on only some linears of an NF4 stories260K (so quantized layers appear both
  * wrapped and unwrapped) merged into a Hugging Face folder. Loaded back as a plain dense model it computes the
- * adapted 4-bit model's logits (up to float rounding), and the folder carries a tokenizer.
+ * adapted 4-bit model's logits (up to float rounding), and the folder carries a tokenizer. Run on the CPU and on a
+ * simulated accelerator (every tensor off the host: the merge reads device weights, the reload uploads them).
  */
 class MergedExportTest {
 
-    @Test
-    void mergedFolderOfAQuantizedBaseComputesTheAdaptedModel(@TempDir Path dir) throws Exception {
-        try (Backend backend = Backends.open("cpu"); Scope scope = Scope.open(backend)) {
+    @ParameterizedTest(name = "{0}")
+    @ValueSource(strings = {"cpu", "simulated device"})
+    void mergedFolderOfAQuantizedBaseComputesTheAdaptedModel(String where, @TempDir Path dir) throws Exception {
+        try (Backend cpu = Backends.open("cpu");
+             Scope scope = Scope.open(where.equals("cpu") ? cpu : new SimulatedDeviceBackend(cpu))) {
             LlamaModel model = SftFixtures.stories260K();
             ModelQuantizer.quantizeLinears(model, QuantSpec.qlora());
             LoraModel lora = LoraModel.apply(model, LoraConfig.builder().r(4).loraAlpha(8).targetModules("q_proj", "down_proj").build(), 3);
