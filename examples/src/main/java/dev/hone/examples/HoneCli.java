@@ -18,7 +18,25 @@ public final class HoneCli implements Runnable {
     CommandLine.Model.CommandSpec spec;
 
     public static void main(String[] args) {
-        System.exit(new CommandLine(new HoneCli()).execute(args));
+        System.exit(commandLine().execute(args));
+    }
+
+    /**
+     * The command line with its error reporting: a failing command prints one line, {@code hone <command>: <message>}
+     * (the message names the file, line, tensor or missing GPU), and exits with 1; the stack trace follows only with
+     * the environment variable {@code HONE_STACKTRACE} set.
+     */
+    static CommandLine commandLine() {
+        CommandLine cli = new CommandLine(new HoneCli());
+        cli.setExecutionExceptionHandler((e, cmd, parsed) -> {
+            String message = e.getMessage() != null ? e.getMessage() : e.toString();
+            cmd.getErr().println("hone " + cmd.getCommandName() + ": " + message);
+            if (System.getenv("HONE_STACKTRACE") != null) e.printStackTrace(cmd.getErr());
+            else cmd.getErr().println("(set HONE_STACKTRACE=1 to see where it happened)");
+            cmd.getErr().flush();
+            return 1;
+        });
+        return cli;
     }
 
     @Override
