@@ -297,7 +297,8 @@ __device__ __forceinline__ void row_pair_products(const float* x, const float* y
 }
 
 // dq and delta over query tiles. Launched with __launch_bounds__(256, 2): capped at 128 registers (no spills) it fits
-// two blocks per SM, which took the backward pass from 100.7 to 86.8 ms per SmolLM-135M-shape B16 step on an H100. Grid as the forward; shared: (4 * 64 * (D + 1) + 64 * 65) floats + 128 ints.
+// two blocks per SM, which took the backward pass from 100.7 to 86.8 ms per SmolLM-135M-shape B16 step on an H100.
+// Grid as the forward; shared: (4 * 64 * (D + 1) + 64 * 65) floats + 128 ints.
 template <typename T>
 __device__ __forceinline__ void attention_tiled_dq_body(int heads, int kv_heads, int t_len, int s_len, int d, float scale, int causal, const int* segments,
                                                         const T* q, const T* k, const T* v, const T* out, const float* lse, const T* dout,
