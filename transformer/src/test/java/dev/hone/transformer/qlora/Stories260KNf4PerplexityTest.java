@@ -34,18 +34,34 @@ import static org.assertj.core.api.Assertions.withinPercentage;
  * TinyStories validation text (the first {@value #CHARS} characters, {@value #ROWS} windows of
  * {@value #WINDOW} predicted tokens).
  *
- * <p>Measured: F32 3.9749, NF4 4.4617, +12.2% (blocks of 32: +9.0%; FP4: +23%). The issue's 3% target
- * is not met on this model and cannot be with bitsandbytes-exact NF4: the codes are bit-exact with the
- * numpy reference of bnb's algorithm (quant module tests), and a model whose linears hold the
- * dequantized NF4 weights as dense F32 gives the same perplexity as the fused 4-bit path (checked below),
- * so the gap is the format's rounding on a 64-wide model (every weight row is a single block), not the
- * kernel. The test therefore pins the measured gap (at most {@value #MAX_RATIO}x) and the kernel's
- * agreement with the dense dequantized model. The quantized weights take at most 0.135x their F32 bytes
- * (code books counted once), checked against {@link MemoryEstimator}'s closed-form bitsandbytes sizes.
+ * <p>Both perplexities are checked against an independent numpy computation
+ * (src/test/resources/qlora/nf4_perplexity_numpy.py: llama2.c's tokenizer and forward pass written in numpy,
+ * and the numpy reference of bitsandbytes' NF4 and double quantization from the quant module), which gives
+ * F32 3.974863 and NF4 4.461657 (+12.25%; blocks of 32: +9.0%, FP4: +23% measured here earlier). The
+ * issue's 3% target is not met on this model and cannot be with bitsandbytes-exact NF4: an implementation
+ * sharing no code with Hone loses the same 12.25%, and a model whose linears hold the dequantized NF4
+ * weights as dense F32 gives the same perplexity as the fused 4-bit path (checked below), so the gap is
+ * the format's rounding on a 64-wide model (every weight row is a single block), not the kernel. The
+ * quantized weights take at most 0.135x their F32 bytes (code books counted once), checked against
+ * {@link MemoryEstimator}'s closed-form bitsandbytes sizes.
  */
 class Stories260KNf4PerplexityTest {
     private static final int CHARS = 40_000, ROWS = 16, WINDOW = 512;
-    private static final double MAX_RATIO = 1.15;
+    /** Relative tolerance against the numpy reference (float32 here, float64 there). */
+    private static final double REFERENCE_TOLERANCE = 1e-4;
+
+    /** model label -> perplexity, from nf4_perplexity_numpy.tsv (written by the numpy script beside it). */
+    private static java.util.Map<String, Double> numpyPerplexities() throws IOException {
+        try (var in = Stories260KNf4PerplexityTest.class.getResourceAsStream("/qlora/nf4_perplexity_numpy.tsv")) {
+            assertThat(in).as("qlora/nf4_perplexity_numpy.tsv on the test classpath").isNotNull();
+            java.util.Map<String, Double> out = new java.util.HashMap<>();
+            new String(in.readAllBytes(), StandardCharsets.UTF_8).lines().skip(1).forEach(line -> {
+                String[] f = line.split("\t");
+                out.put(f[0], Double.parseDouble(f[1]));
+            });
+            return out;
+        }
+    }
 
     /** ROWS windows of WINDOW + 1 consecutive tokens: ids [ROWS, WINDOW] and next-token targets. */
     private static Tensor[] windows() throws IOException {
@@ -90,11 +106,15 @@ class Stories260KNf4PerplexityTest {
             WeightMemory nf4Memory = WeightMemory.of(model);
             double nf4 = perplexity(model, windows);
 
-            System.out.printf("stories260K perplexity on %d TinyStories validation tokens: F32 %.4f, NF4 %.4f (%+.2f%%)%n",
+            System.out.printf("stories260K perplexity on %d TinyStories validation tokens: F32 %.6f, NF4 %.6f (%+.2f%%)%n",
                     ROWS * WINDOW, f32, nf4, 100 * (nf4 / f32 - 1));
             System.out.println(nf4Memory.summary());
             assertThat(report.quantized()).hasSize(35);
-            assertThat(nf4 / f32).isBetween(1.0, MAX_RATIO);
+            var numpy = numpyPerplexities();
+            assertThat(f32).as("F32 perplexity vs the numpy reference").isCloseTo(numpy.get("f32"),
+                    withinPercentage(100 * REFERENCE_TOLERANCE));
+            assertThat(nf4).as("NF4 perplexity vs the numpy reference").isCloseTo(numpy.get("nf4_b64_double_quant"),
+                    withinPercentage(100 * REFERENCE_TOLERANCE));
             assertThat(nf4).as("the fused 4-bit path agrees with the dense dequantized model")
                     .isCloseTo(perplexity(denseDequantized(model), windows), withinPercentage(0.01));
 
