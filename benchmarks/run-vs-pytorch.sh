@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Hone vs PyTorch on this machine, in one run (issue 8): times forward+backward of (a) a GPT-2-small block
-# on 2048 tokens, dense and with LoRA r=16, (b) the stories260K LoRA step, on Hone
+# on 2048 tokens, dense and with LoRA r=16, (b) the stories260K LoRA step and a full LoRA training step (with AdamW)
+# of a SmolLM-135M-shaped Llama, on Hone
 # (dev.hone.benchmarks.peer.HoneStepsMain) and on PyTorch 2.7.1 CPU through DJL 0.35.1
 # (benchmarks/peer-djl, a benchmark-only pom that no build includes), alternating the two in each round
 # so that load from other processes slows both alike; then (m) the peak memory of one training step (issue 8:
@@ -16,7 +17,7 @@
 # benchmarks/peer-djl/target/lib; later runs are offline (-Dai.djl.offline=true, DJL cache under
 # benchmarks/peer-djl/target/djl-cache).
 # Environment: JAVA_HOME (JDK 25), ROUNDS (default 3), THREADS (default 2), CASES (default
-# block,lora,stories), SKIP (any of steps,memory,gemm,jmh; steps skips the timed rounds), MEMORY_STEPS (default 3), MEMORY_JVM_FLAGS (default
+# block,lora,stories,smollm), SKIP (any of steps,memory,gemm,jmh; steps skips the timed rounds), MEMORY_STEPS (default 3), MEMORY_JVM_FLAGS (default
 # -Xmx256m: the JVM flags of both memory runs; Hone's tensors are off-heap), HONE_CP (instead of benchmarks/target/benchmarks.jar),
 # PERF_FLAGS (JVM flags for both sides, e.g. "-Dperf.budget_s=3 -Dperf.warmup_s=2" for a quick run).
 set -euo pipefail
@@ -26,7 +27,7 @@ export JAVA_HOME="${JAVA_HOME:-/usr/lib/jvm/temurin-25-jdk-amd64}"
 JAVA="$JAVA_HOME/bin/java"
 ROUNDS="${ROUNDS:-3}"
 THREADS="${THREADS:-2}"
-CASES="${CASES:-block,lora,stories}"
+CASES="${CASES:-block,lora,stories,smollm}"
 SKIP="${SKIP:-}"
 PERF_FLAGS="${PERF_FLAGS:-}"
 MEMORY_STEPS="${MEMORY_STEPS:-3}"
@@ -67,7 +68,11 @@ trap 'rm -rf "$TMP"' EXIT
   echo "masked half; PyTorch computes T x T scores and masks), GELU (Hone tanh form, PyTorch erf form), MLP 3072, no linear"
   echo "biases, loss mean(out^2), x without gradient; LoRA r=16 on the 4 linears with the base frozen. stories260K: Hone loads"
   echo "the llama2.c checkpoint, PyTorch builds the same architecture with random weights of the same shapes; LoRA r=16,"
-  echo "alpha 32 on all 7 linears of each layer; forward + backward, no optimizer step, on both sides."
+  echo "alpha 32 on all 7 linears of each layer; forward + backward, no optimizer step, on both sides. smollm135m_shape: a full"
+  echo "LoRA training step (forward, mean cross-entropy, backward, AdamW with torch's defaults) of a SmolLM-135M-shaped Llama"
+  echo "(hidden 576, 30 layers, 9/3 heads, SwiGLU 1536, vocab 49152, tied embeddings, random weights), B1xT512 random tokens,"
+  echo "LoRA r=16 alpha 32 on all 7 linears, frozen F32 base (Hone SmolLoraStep, PyTorch peer-djl SmolLlamaLora: eager"
+  echo "attention with T x T scores, as transformers' 'eager' mode)."
 } > "$TMP/header.txt"
 
 HONE_JVM=(--add-modules jdk.incubator.vector --enable-native-access=ALL-UNNAMED -Dhone.threads="$THREADS")

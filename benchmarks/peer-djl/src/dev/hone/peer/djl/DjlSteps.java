@@ -24,8 +24,8 @@ import java.util.Locale;
  * <p>block / lora: the GPT-2-small block of shared/bench/peers/java/djl/perf/DjlBench.java (pre-LN,
  * fused QKV, causal MHA 12x64 with an additive mask, GELU MLP 3072, no linear biases, loss mean(out²)),
  * dense (all weights and LayerNorms train) or LoRA r=16 on the 4 linears with the base frozen.
- * stories: {@link StoriesLlama}. Threads are fixed at engine start by -Dai.djl.pytorch.num_threads.
- * Usage: {@code DjlSteps THREADS [block,lora,stories] [stories260K.bin]}.
+ * stories: {@link StoriesLlama}. smollm: a full LoRA training step (with AdamW) of {@link SmolLlamaLora}. Threads are fixed at engine start by -Dai.djl.pytorch.num_threads.
+ * Usage: {@code DjlSteps THREADS [block,lora,stories,smollm] [stories260K.bin]}.
  */
 public final class DjlSteps {
     private DjlSteps() { }
@@ -35,7 +35,7 @@ public final class DjlSteps {
 
     public static void main(String[] args) throws Exception {
         int threads = Integer.parseInt(args[0]);
-        List<String> cases = List.of((args.length > 1 ? args[1] : "block,lora,stories").split(","));
+        List<String> cases = List.of((args.length > 1 ? args[1] : "block,lora,stories,smollm").split(","));
         Path stories = Path.of(args.length > 2 ? args[2] : "../shared/models/stories260K/stories260K.bin");
         long t0 = System.nanoTime();
         Engine engine = Engine.getEngine("PyTorch");
@@ -51,6 +51,12 @@ public final class DjlSteps {
                         try (NDManager m = root.newSubManager()) {
                             StoriesLlama s = new StoriesLlama(m, stories);
                             row("stories260K_lora_r16 fwd+bwd B8xT256", threads, s::step);
+                        }
+                    }
+                    case "smollm" -> {
+                        try (NDManager m = root.newSubManager()) {
+                            SmolLlamaLora s = new SmolLlamaLora(m);
+                            row("smollm135m_shape_lora_r16 fwd+bwd+AdamW B1xT512", threads, s::step);
                         }
                     }
                     default -> throw new IllegalArgumentException("DjlSteps: unknown case '" + c + "'");

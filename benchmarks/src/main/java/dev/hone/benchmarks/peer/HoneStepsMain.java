@@ -12,7 +12,7 @@ import java.util.List;
  * Hone's side of benchmarks/run-vs-pytorch.sh: times the training steps that the PyTorch peer
  * (benchmarks/peer-djl) times, one row each in {@link StepTimer}'s format, on the cpu backend with the
  * thread count given (also passed as -Dhone.threads by the script). Usage:
- * {@code HoneStepsMain THREADS [block,lora,stories] [path/to/stories260K.bin]}. With {@code -Dhone.profile=ops}, each
+ * {@code HoneStepsMain THREADS [block,lora,stories,smollm] [path/to/stories260K.bin]}. With {@code -Dhone.profile=ops}, each
  * case also prints its ops' time per step ({@link OpTimingBackend}; the first {@code -Dhone.profile.skip} steps, 2 unless
  * given, are left out).
  */
@@ -20,9 +20,9 @@ public final class HoneStepsMain {
     private HoneStepsMain() { }
 
     public static void main(String[] args) throws Exception {
-        if (args.length < 1) throw new IllegalArgumentException("HoneStepsMain: usage THREADS [block,lora,stories] [stories260K.bin]");
+        if (args.length < 1) throw new IllegalArgumentException("HoneStepsMain: usage THREADS [block,lora,stories,smollm] [stories260K.bin]");
         int threads = Integer.parseInt(args[0]);
-        List<String> cases = List.of((args.length > 1 ? args[1] : "block,lora,stories").split(","));
+        List<String> cases = List.of((args.length > 1 ? args[1] : "block,lora,stories,smollm").split(","));
         Path stories = Path.of(args.length > 2 ? args[2] : "../shared/models/stories260K/stories260K.bin");
         System.setProperty("hone.threads", Integer.toString(threads));
         StepTimer timer = StepTimer.fromProperties();
@@ -34,13 +34,19 @@ public final class HoneStepsMain {
                     switch (c) {
                         case "block" -> block(timer, threads, Gpt2BlockStep.Mode.DENSE, profile[0]);
                         case "lora" -> block(timer, threads, Gpt2BlockStep.Mode.LORA, profile[0]);
+                        case "smollm" -> {
+                            try (SmolLoraStep s = new SmolLoraStep()) {
+                                System.out.println("# hone smollm135m shape: " + s.parametersLine());
+                                timed(timer, s.caseName(), threads, s::step, profile[0]);
+                            }
+                        }
                         case "stories" -> {
                             try (StoriesLoraStep s = new StoriesLoraStep(stories)) {
                                 System.out.println("# hone stories260K trainable adapter params: " + s.trainableCount());
                                 timed(timer, s.caseName(), threads, s::step, profile[0]);
                             }
                         }
-                        default -> throw new IllegalArgumentException("HoneStepsMain: unknown case '" + c + "' (block, lora, stories)");
+                        default -> throw new IllegalArgumentException("HoneStepsMain: unknown case '" + c + "' (block, lora, stories, smollm)");
                     }
                 }
             }
