@@ -32,13 +32,21 @@ final class AttentionBackwardHead {
     private final int[] keySegments;
 
     AttentionBackwardHead(AttentionGeometry g, int b, float scale) {
+        this(g, b, scale, new float[keyFloats(g)], new float[keyFloats(g)]);
+    }
+
+    /**
+     * A task over K and V already loaded ({@link #loadHead}; read only here, so the tasks of a group's query
+     * heads may share them); {@link #loadKeys} must not be called on it.
+     */
+    AttentionBackwardHead(AttentionGeometry g, int b, float scale, float[] keyRows, float[] valueRows) {
         this.g = g;
         this.scale = scale;
         this.d = g.headDim();
         this.dp = g.paddedHeadDim();
-        int keys = AttentionGeometry.roundUp(g.keys()) * dp, block = BLOCK * dp;
-        this.k = new float[keys];
-        this.v = new float[keys];
+        int keys = keyFloats(g), block = BLOCK * dp;
+        this.k = keyRows;
+        this.v = valueRows;
         this.dk = new float[keys];
         this.dv = new float[keys];
         this.q = new float[block];
@@ -48,6 +56,16 @@ final class AttentionBackwardHead {
         this.outT = new float[block];
         this.dq = new float[block];
         this.keySegments = g.segmentsOf(b);
+    }
+
+    /** Floats of a padded [S', D'] key-side working array. */
+    private static int keyFloats(AttentionGeometry g) { return AttentionGeometry.roundUp(g.keys()) * g.paddedHeadDim(); }
+
+    /** A kv head's K or V rows as a padded [S', D'] working array, as {@link #loadKeys} loads them. */
+    static float[] loadHead(AttentionGeometry g, HeadMatrix rows) {
+        float[] a = new float[keyFloats(g)];
+        rows.load(0, g.keys(), a, 0, g.paddedHeadDim());
+        return a;
     }
 
     void loadKeys(HeadMatrix keys, HeadMatrix values) {

@@ -77,7 +77,7 @@ public final class CpuBackend implements Backend, FusedOps {
         this.layerNorms = new LayerNormOps(pool);
         this.pointwise = new PointwiseFusedOps(pool);
         this.ropes = new RopeOps(pool);
-        this.attentions = new AttentionOps(pool);
+        this.attentions = new AttentionOps(pool, n -> memory.allocate(DType.F32, n));
     }
 
     private static int defaultThreads() {

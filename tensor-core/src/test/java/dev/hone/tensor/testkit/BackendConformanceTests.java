@@ -333,10 +333,12 @@ public abstract class BackendConformanceTests extends PrimitiveConformanceTests 
     /**
      * (B, H, Hkv, T, S, D): grouped heads with more keys than queries, and plain square self-attention; then sizes
      * past one 64-wide tile in both directions (partial last tiles, a head dim that is no multiple of 64), the
-     * widest head a tiled GPU kernel takes (128), and a wider one (136) that takes another path there.
+     * widest head a tiled GPU kernel takes (128), and a wider one (136) that takes another path there; last,
+     * grouped heads in a batch of 8 (16 batch x kv-head pairs: the CPU backward's per-kv-head tasks, where the
+     * smaller grouped shapes above take its per-query-head tasks).
      */
     private static final int[][] ATTENTION_SIZES = {{2, 4, 2, 5, 7, 8}, {1, 2, 2, 6, 6, 16}, {1, 4, 2, 130, 200, 72}, {1, 2, 2, 64, 65, 128},
-            {1, 2, 1, 33, 33, 136}};
+            {1, 2, 1, 33, 33, 136}, {8, 4, 2, 9, 9, 8}};
 
     private void attention(boolean backward) {
         long seed = 2600;
