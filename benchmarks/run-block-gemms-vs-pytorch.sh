@@ -10,22 +10,10 @@
 # benchmarks/target/benchmarks.jar).
 set -euo pipefail
 cd "$(dirname "$0")/.."
-ROOT=$(pwd)
-export JAVA_HOME="${JAVA_HOME:-/usr/lib/jvm/temurin-25-jdk-amd64}"
-JAVA="$JAVA_HOME/bin/java"
+source benchmarks/scripts/common.sh
 ROUNDS="${ROUNDS:-2}"
 THREADS="${THREADS:-2}"
-PEER="$ROOT/benchmarks/peer-djl"
-CP="${HONE_CP:-$ROOT/benchmarks/target/benchmarks.jar}"
-PY="${PYTHON:-python3}"
-if [[ -z "${HONE_CP:-}" && ! -f "$CP" ]]; then
-  (cd "$ROOT" && mvn -q -o -pl benchmarks -am package -DskipTests)
-fi
-if [[ ! -f "$PEER/target/lib/pytorch-native-cpu-2.7.1-linux-x86_64.jar" ]]; then
-  (cd "$PEER" && mvn -B -q -ntp org.apache.maven.plugins:maven-dependency-plugin:3.8.1:copy-dependencies -DoutputDirectory=target/lib)
-fi
-mkdir -p "$PEER/target/classes" "$PEER/target/djl-cache" benchmarks/results
-"$JAVA_HOME/bin/javac" -nowarn -cp "$PEER/target/lib/*" -d "$PEER/target/classes" "$PEER"/src/dev/hone/peer/djl/*.java
+prepare_djl_peer
 
 DATE=$(date -u +%Y%m%d-%H%M)
 OUT="benchmarks/results/block-gemms-$DATE.md"

@@ -8,16 +8,9 @@
 # HONE_CP (class path to use instead of benchmarks/target/benchmarks.jar, which is built if missing).
 set -euo pipefail
 cd "$(dirname "$0")/.."
-ROOT=$(pwd)
-JAVA="${JAVA_HOME:-/usr/lib/jvm/temurin-25-jdk-amd64}/bin/java"
+source benchmarks/scripts/common.sh
 ROUNDS="${ROUNDS:-3}"
 THREADS="${THREADS:-1 2}"
-CP="${HONE_CP:-$ROOT/benchmarks/target/benchmarks.jar}"
-if [[ -z "${HONE_CP:-}" && ! -f "$CP" ]]; then
-  (cd "$ROOT" && mvn -q -o -pl benchmarks -am package -DskipTests)
-fi
-PY="${PYTHON:-python3}"
-mkdir -p benchmarks/results
 DATE=$(date -u +%Y%m%d-%H%M)
 OUT="benchmarks/results/gemm-$DATE.md"
 TMP=$(mktemp -d)

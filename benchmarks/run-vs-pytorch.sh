@@ -22,9 +22,7 @@
 # PERF_FLAGS (JVM flags for both sides, e.g. "-Dperf.budget_s=3 -Dperf.warmup_s=2" for a quick run).
 set -euo pipefail
 cd "$(dirname "$0")/.."
-ROOT=$(pwd)
-export JAVA_HOME="${JAVA_HOME:-/usr/lib/jvm/temurin-25-jdk-amd64}"
-JAVA="$JAVA_HOME/bin/java"
+source benchmarks/scripts/common.sh
 ROUNDS="${ROUNDS:-3}"
 THREADS="${THREADS:-2}"
 CASES="${CASES:-block,lora,stories,smollm}"
@@ -33,20 +31,8 @@ PERF_FLAGS="${PERF_FLAGS:-}"
 MEMORY_STEPS="${MEMORY_STEPS:-3}"
 MEMORY_JVM_FLAGS="${MEMORY_JVM_FLAGS:--Xmx256m}"
 STORIES="$ROOT/../shared/models/stories260K/stories260K.bin"
-PEER="$ROOT/benchmarks/peer-djl"
-CP="${HONE_CP:-$ROOT/benchmarks/target/benchmarks.jar}"
-PY="${PYTHON:-python3}"
+prepare_djl_peer
 
-if [[ -z "${HONE_CP:-}" && ! -f "$CP" ]]; then
-  (cd "$ROOT" && mvn -q -o -pl benchmarks -am package -DskipTests)
-fi
-if [[ ! -f "$PEER/target/lib/pytorch-native-cpu-2.7.1-linux-x86_64.jar" ]]; then
-  (cd "$PEER" && mvn -B -q -ntp org.apache.maven.plugins:maven-dependency-plugin:3.8.1:copy-dependencies -DoutputDirectory=target/lib)
-fi
-mkdir -p "$PEER/target/classes" "$PEER/target/djl-cache"
-"$JAVA_HOME/bin/javac" -nowarn -cp "$PEER/target/lib/*" -d "$PEER/target/classes" "$PEER"/src/dev/hone/peer/djl/*.java
-
-mkdir -p benchmarks/results
 DATE=$(date -u +%Y%m%d-%H%M)
 OUT="benchmarks/results/perf-$DATE.md"
 TMP=$(mktemp -d)

@@ -20,7 +20,6 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Arrays;
-import java.util.SplittableRandom;
 
 /**
  * Tokens per second and peak memory of a full LoRA/QLoRA training step (forward, loss, backward, AdamW update)
@@ -61,15 +60,9 @@ public final class TrainingStepSpeedMain {
             LoraModel lora = LoraModel.apply(model, LoraConfig.builder().r(16).loraAlpha(32).allLinear().build(), 7);
             System.out.println(lora.trainableParametersLine());
             AdamW adamW = new AdamW(lora.model().namedParameters(), AdamW.Config.DEFAULTS);
-            int vocab = model.config().vocabSize();
-            SplittableRandom random = new SplittableRandom(5);
-            int[] ids = new int[batch * seq], next = new int[batch * seq];
-            for (int i = 0; i < ids.length; i++) {
-                ids[i] = random.nextInt(vocab);
-                next[i] = random.nextInt(vocab);
-            }
-            TokenBatch input = TokenBatch.of(Tensor.ofInts(ids, batch, seq));   // [B, T]
-            Tensor targets = Tensor.ofInts(next, batch, seq);                   // [B, T]
+            RandomTokenBatch tokens = RandomTokenBatch.of(model.config().vocabSize(), batch, seq);
+            TokenBatch input = tokens.input();                                  // [B, T]
+            Tensor targets = tokens.targets();                                  // [B, T]
             double[] ms = new double[steps], losses = new double[steps];
             for (int s = 0; s < steps; s++) {
                 if (s == 2 && profile != null) profile.reset();

@@ -1,6 +1,7 @@
 package dev.hone.benchmarks.peer;
 
 import dev.hone.autograd.CrossEntropyFn;
+import dev.hone.benchmarks.RandomTokenBatch;
 import dev.hone.autograd.Tape;
 import dev.hone.autograd.optim.AdamW;
 import dev.hone.lora.LoraConfig;
@@ -11,7 +12,6 @@ import dev.hone.tensor.Tensor;
 import dev.hone.transformer.model.LlamaModel;
 import dev.hone.transformer.model.TokenBatch;
 
-import java.util.SplittableRandom;
 
 /**
  * One full LoRA training step of a SmolLM-135M-shaped Llama, the workload of a real fine-tune: forward on
@@ -39,15 +39,9 @@ public final class SmolLoraStep implements AutoCloseable {
         model = LlamaModel.random(QloraPeakMemoryMain.smolLm135m(), DType.F32, 1);
         lora = LoraModel.apply(model, LoraConfig.builder().r(RANK).loraAlpha(ALPHA).allLinear().build(), 7);
         adamW = new AdamW(lora.model().namedParameters(), AdamW.Config.DEFAULTS);
-        int vocab = model.config().vocabSize();
-        SplittableRandom random = new SplittableRandom(5);
-        int[] ids = new int[BATCH * TOKENS], next = new int[BATCH * TOKENS];
-        for (int i = 0; i < ids.length; i++) {
-            ids[i] = random.nextInt(vocab);
-            next[i] = random.nextInt(vocab);
-        }
-        batch = TokenBatch.of(Tensor.ofInts(ids, BATCH, TOKENS));   // [B, T]
-        targets = Tensor.ofInts(next, BATCH, TOKENS);               // [B, T]
+        RandomTokenBatch tokens = RandomTokenBatch.of(model.config().vocabSize(), BATCH, TOKENS);
+        batch = tokens.input();                                           // [B, T]
+        targets = tokens.targets();                                       // [B, T]
     }
 
     /** Case name shared with the peer's row. */

@@ -1,6 +1,7 @@
 package dev.hone.benchmarks.peer;
 
 import dev.hone.autograd.CrossEntropyFn;
+import dev.hone.benchmarks.RandomTokenBatch;
 import dev.hone.autograd.Tape;
 import dev.hone.autograd.nn.Parameter;
 import dev.hone.lora.LoraConfig;
@@ -14,7 +15,6 @@ import dev.hone.transformer.model.TokenBatch;
 
 import java.nio.file.Path;
 import java.util.List;
-import java.util.SplittableRandom;
 
 /**
  * One LoRA training step (forward, loss, backward; no optimizer update, as on the peer's side) of the
@@ -40,15 +40,9 @@ public final class StoriesLoraStep implements AutoCloseable {
         model = Llama2cCheckpoint.load(checkpoint, DType.F32);
         LoraModel lora = LoraModel.apply(model, LoraConfig.builder().r(RANK).loraAlpha(ALPHA).allLinear().build(), 7);
         trainable = lora.model().trainableParameters();
-        int vocab = model.config().vocabSize();
-        SplittableRandom random = new SplittableRandom(5);
-        int[] ids = new int[BATCH * TOKENS], next = new int[BATCH * TOKENS];
-        for (int i = 0; i < ids.length; i++) {
-            ids[i] = random.nextInt(vocab);
-            next[i] = random.nextInt(vocab);
-        }
-        batch = TokenBatch.of(Tensor.ofInts(ids, BATCH, TOKENS));   // [B, T]
-        targets = Tensor.ofInts(next, BATCH, TOKENS);               // [B, T]
+        RandomTokenBatch tokens = RandomTokenBatch.of(model.config().vocabSize(), BATCH, TOKENS);
+        batch = tokens.input();                                           // [B, T]
+        targets = tokens.targets();                                       // [B, T]
     }
 
     /** Case name shared with the peer's row. */
