@@ -57,9 +57,9 @@ final class AttentionOps {
         AttentionGeometry g = AttentionGeometry.of(q, k, causal, segments);
         Walk lw = Walk.of(lse.layout());
         MemorySegment ls = lse.storage().segment();
+        LseReader lseOf = (b, h) -> t -> (float) Elements.read(ls, lse.dtype(), lw.flatIndex(g.queryRow(b, h, t)));
         if (g.group() > 1 && (long) g.batch() * g.kvHeads() < PER_QUERY_HEAD_BELOW) {
-            backwardPerQueryHead(g, q, k, v, scale, out, dout, dq, dk, dv, (b, h) -> t ->
-                    (float) Elements.read(ls, lse.dtype(), lw.flatIndex(g.queryRow(b, h, t))));
+            backwardPerQueryHead(g, q, k, v, scale, out, dout, dq, dk, dv, lseOf);
             return;
         }
         pool.parallelFor(g.batch() * g.kvHeads(), task -> {
@@ -67,9 +67,8 @@ final class AttentionOps {
             AttentionBackwardHead work = new AttentionBackwardHead(g, b, scale);
             work.loadKeys(HeadMatrix.of(k, b, kvHead), HeadMatrix.of(v, b, kvHead));
             for (int h = kvHead * g.group(); h < (kvHead + 1) * g.group(); h++) {
-                int head = h;
-                work.runHead(HeadMatrix.of(q, b, h), HeadMatrix.of(out, b, h), HeadMatrix.of(dout, b, h),
-                        t -> (float) Elements.read(ls, lse.dtype(), lw.flatIndex(g.queryRow(b, head, t))), HeadMatrix.of(dq, b, h));
+                work.runHead(HeadMatrix.of(q, b, h), HeadMatrix.of(out, b, h), HeadMatrix.of(dout, b, h), lseOf.of(b, h),
+                        HeadMatrix.of(dq, b, h));
             }
             work.storeKeyGrads(HeadMatrix.of(dk, b, kvHead), HeadMatrix.of(dv, b, kvHead));
         });
