@@ -5,7 +5,7 @@
 # ceiling (FmaPeakMain) measured before and after; writes benchmarks/results/block-gemms-<date>.md. It
 # says which of the block's products hold Hone back against PyTorch (issue 8) and how far each kernel is
 # from the machine's peak at the same hour.
-# Needs the DJL jars in benchmarks/peer-djl/target/lib (run-vs-pytorch.sh fetches them once).
+# Resolves the DJL jars into benchmarks/peer-djl/target/lib the first time (network once; scripts/common.sh).
 # Environment: JAVA_HOME (JDK 25), ROUNDS (default 2), THREADS (default 2), HONE_CP (instead of
 # benchmarks/target/benchmarks.jar).
 set -euo pipefail

@@ -10,6 +10,7 @@ reaches below it is marked 'noisy' (rerun it). A host factor above HOST_WARNING 
 host, or a change that slowed every kernel alike). The exit status is 1 when a kernel regressed.
 Usage: hot_kernels_check.py JMH.csv BASELINE.tsv [--write-baseline]"""
 import csv
+import math
 import os
 import statistics
 import sys
@@ -48,7 +49,7 @@ def main():
             lines.append(f"| {k} | {ms:.3f} | {err:.3f} | - | - | - | no baseline |")
             continue
         ratio = ms / base
-        low = (ms - (err if err == err else 0.0)) / base / host
+        low = (ms - (0.0 if math.isnan(err) else err)) / base / host
         if low > TOLERANCE:
             verdict = "REGRESSION"
         elif ratio / host > TOLERANCE:

@@ -11,7 +11,8 @@ import java.util.Locale;
 /**
  * The machine's F32 multiply-add ceiling as the Vector API reaches it: each thread runs a loop of twelve
  * independent FMA chains on preferred-width vectors, all operands in registers (no loads, so no cache or
- * memory effect), and the best of six half-second rounds is printed as GFLOP/s (2 flops per lane per FMA).
+ * memory effect), and the best of six rounds of {@value #ITERATIONS} iterations is printed as GFLOP/s (2 flops per
+ * lane per FMA; the first rounds run before C2 has compiled the loop and only count if nothing later is faster).
  * It is the denominator for a kernel's efficiency: a GEMM at 300 GFLOP/s on a host whose ceiling reads 430
  * runs at 70% of peak. The host's speed drifts (other tenants, frequency), so measure the ceiling in the same
  * run as the kernel. Usage: {@code FmaPeakMain [THREADS...]} (default: 1 and 2); one TSV row per count:

@@ -1,9 +1,9 @@
 package dev.hone.benchmarks.peer;
 
 import dev.hone.autograd.CrossEntropyFn;
-import dev.hone.benchmarks.RandomTokenBatch;
 import dev.hone.autograd.Tape;
 import dev.hone.autograd.optim.AdamW;
+import dev.hone.benchmarks.RandomTokenBatch;
 import dev.hone.lora.LoraConfig;
 import dev.hone.lora.LoraModel;
 import dev.hone.tensor.DType;
@@ -11,7 +11,6 @@ import dev.hone.tensor.Scope;
 import dev.hone.tensor.Tensor;
 import dev.hone.transformer.model.LlamaModel;
 import dev.hone.transformer.model.TokenBatch;
-
 
 /**
  * One full LoRA training step of a SmolLM-135M-shaped Llama, the workload of a real fine-tune: forward on

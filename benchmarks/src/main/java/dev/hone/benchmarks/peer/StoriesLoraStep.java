@@ -1,9 +1,9 @@
 package dev.hone.benchmarks.peer;
 
 import dev.hone.autograd.CrossEntropyFn;
-import dev.hone.benchmarks.RandomTokenBatch;
 import dev.hone.autograd.Tape;
 import dev.hone.autograd.nn.Parameter;
+import dev.hone.benchmarks.RandomTokenBatch;
 import dev.hone.lora.LoraConfig;
 import dev.hone.lora.LoraModel;
 import dev.hone.tensor.DType;
