@@ -15,10 +15,7 @@ ROUNDS="${ROUNDS:-2}"
 THREADS="${THREADS:-2}"
 prepare_djl_peer
 
-DATE=$(date -u +%Y%m%d-%H%M)
-OUT="benchmarks/results/block-gemms-$DATE.md"
-TMP=$(mktemp -d)
-trap 'rm -rf "$TMP"' EXIT
+start_results block-gemms
 # case <TAB> product; M x K x N of C[M, N] = A[M, K]·B[K, N] with 2048 tokens
 cat > "$TMP/roles.tsv" <<'ROLES'
 2048x768x2304,Bt	fwd QKV x·Wᵀ

@@ -11,10 +11,7 @@ cd "$(dirname "$0")/.."
 source benchmarks/scripts/common.sh
 ROUNDS="${ROUNDS:-3}"
 THREADS="${THREADS:-1 2}"
-DATE=$(date -u +%Y%m%d-%H%M)
-OUT="benchmarks/results/gemm-$DATE.md"
-TMP=$(mktemp -d)
-trap 'rm -rf "$TMP"' EXIT
+start_results gemm
 
 {
   echo "# Hone CPU GEMM vs numpy/OpenBLAS ($DATE UTC)"

@@ -33,10 +33,7 @@ MEMORY_JVM_FLAGS="${MEMORY_JVM_FLAGS:--Xmx256m}"
 STORIES="$ROOT/../shared/models/stories260K/stories260K.bin"
 prepare_djl_peer
 
-DATE=$(date -u +%Y%m%d-%H%M)
-OUT="benchmarks/results/perf-$DATE.md"
-TMP=$(mktemp -d)
-trap 'rm -rf "$TMP"' EXIT
+start_results perf
 
 {
   echo "# Hone vs PyTorch (DJL) training steps on the CPU ($DATE UTC)"

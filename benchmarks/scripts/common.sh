@@ -1,6 +1,8 @@
 # Sourced by the benchmark scripts in benchmarks/ (after `cd` to the repository root): the shared set-up.
 # Sets ROOT, JAVA_HOME (default: Temurin 25), JAVA, CP (HONE_CP, or benchmarks/target/benchmarks.jar, built if
 # missing), PY (PYTHON, default python3) and PEER (benchmarks/peer-djl); creates benchmarks/results.
+# start_results NAME sets DATE (UTC, to the minute), OUT (benchmarks/results/NAME-DATE.md) and TMP (a scratch folder
+# removed when the script exits).
 # prepare_djl_peer resolves DJL and libtorch into benchmarks/peer-djl/target/lib once (needs the network that one
 # time; later runs are offline) and compiles the peer's classes.
 ROOT=$(pwd)
@@ -20,4 +22,11 @@ prepare_djl_peer() {
   fi
   mkdir -p "$PEER/target/classes" "$PEER/target/djl-cache"
   "$JAVA_HOME/bin/javac" -nowarn -cp "$PEER/target/lib/*" -d "$PEER/target/classes" "$PEER"/src/dev/hone/peer/djl/*.java
+}
+
+start_results() {
+  DATE=$(date -u +%Y%m%d-%H%M)
+  OUT="benchmarks/results/$1-$DATE.md"
+  TMP=$(mktemp -d)
+  trap 'rm -rf "$TMP"' EXIT
 }
