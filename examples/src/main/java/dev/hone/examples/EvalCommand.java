@@ -15,6 +15,7 @@ import dev.hone.transformer.sft.BaseModels;
 import dev.hone.transformer.sft.DataEvaluation;
 import dev.hone.transformer.sft.ModelEvaluation;
 import dev.hone.transformer.tokenizer.Tokenizer;
+import dev.hone.transformer.train.Perplexity;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
@@ -66,8 +67,8 @@ final class EvalCommand implements Callable<Integer> {
             if (adapter != null) LoraModel.fromPretrained(model, null, adapter, LoraModel.Use.INFERENCE).eval();
             ModelEvaluation e = DataEvaluation.evaluate(model, tok, ChatTemplates.forTokenizer(tok), SftDataConfig.defaults(DataSource.of(data), sequenceLen),
                     Optional.ofNullable(labelKey), accuracyExamples, 4, System.err::println);
-            System.out.printf(Locale.ROOT, "%s%s on %s: loss %.4f, perplexity %.3f%n", baseModel, adapter == null ? "" : " + " + adapter, data,
-                    e.loss(), e.perplexity());
+            System.out.printf(Locale.ROOT, "%s%s on %s: loss %.4f, perplexity %s%n", baseModel, adapter == null ? "" : " + " + adapter, data,
+                    e.loss(), Perplexity.format(e.perplexity()));
             if (e.exactMatch().isPresent()) {
                 System.out.printf(Locale.ROOT, "greedy replies to %d prompts: exact match %.1f%%, %s accuracy %.1f%%%n", e.answered(),
                         100 * e.exactMatch().getAsDouble(), labelKey, 100 * e.labelAccuracy().getAsDouble());

@@ -15,6 +15,7 @@ import dev.hone.transformer.data.BatchCursor;
 import dev.hone.transformer.data.SftData;
 import dev.hone.transformer.data.ShuffledBatches;
 import dev.hone.transformer.model.LlamaModel;
+import dev.hone.transformer.train.Perplexity;
 import dev.hone.transformer.train.RunDirectory;
 import dev.hone.transformer.train.TrainingSummary;
 import dev.hone.transformer.train.checkpoint.CheckpointStore;
@@ -198,8 +199,8 @@ final class TrainingRun {
                     lastEvalLoss = Evaluator.meanLoss(model, data.validationBatches(s.microBatchSize()));
                     double epoch = state.epoch();
                     metrics.log(MetricsRow.eval(step, epoch, lastEvalLoss, OptionalDouble.empty()));
-                    progress.message(String.format(java.util.Locale.ROOT, "step %d: eval loss %.4f (perplexity %.3f)", step, lastEvalLoss,
-                            Math.exp(lastEvalLoss)));
+                    progress.message(String.format(java.util.Locale.ROOT, "step %d: eval loss %.4f (perplexity %s)", step, lastEvalLoss,
+                            Perplexity.ofLoss(lastEvalLoss)));
                     if (Double.isFinite(lastEvalLoss)) {
                         double meanTrain = trainLossSinceEval / Math.max(1, stepsSinceEval);
                         overfit.observe(step, meanTrain, lastEvalLoss).ifPresent(progress::message);
@@ -290,12 +291,13 @@ final class TrainingRun {
     }
 
     private void print(String when, ModelEvaluation e) {
-        StringBuilder sb = new StringBuilder(String.format(java.util.Locale.ROOT, "%s: validation loss %.4f, perplexity %.3f", when, e.loss(), e.perplexity()));
+        StringBuilder sb = new StringBuilder(String.format(java.util.Locale.ROOT, "%s: validation loss %.4f, perplexity %s", when, e.loss(),
+                Perplexity.format(e.perplexity())));
         if (e.exactMatch().isPresent()) {
             sb.append(String.format(java.util.Locale.ROOT, ", exact match %.1f%%, label accuracy %.1f%% (%d prompts)", 100 * e.exactMatch().getAsDouble(),
                     100 * e.labelAccuracy().getAsDouble(), e.answered()));
         }
-        e.forgettingPerplexity().ifPresent(p -> sb.append(String.format(java.util.Locale.ROOT, ", forgetting-check perplexity %.3f", p)));
+        e.forgettingPerplexity().ifPresent(p -> sb.append(String.format(java.util.Locale.ROOT, ", forgetting-check perplexity %s", Perplexity.format(p))));
         s.out().println(sb);
         for (String sample : e.samples()) s.out().println("  " + sample);
     }

@@ -16,6 +16,7 @@ import java.time.Duration;
 import java.util.Locale;
 import java.util.Optional;
 import java.util.OptionalDouble;
+import java.util.function.DoubleFunction;
 
 /**
  * The end-of-run report: the base model against the fine-tuned one on the validation set (loss, perplexity =
@@ -47,12 +48,14 @@ public record TrainingSummary(Optional<Evaluation> base, Optional<Evaluation> fi
     public String toText() {
         StringBuilder sb = new StringBuilder("Fine-tuning summary\n");
         sb.append(String.format(Locale.ROOT, "  %-22s %12s %12s %12s%n", "", "base", "fine-tuned", "change"));
-        row(sb, "validation loss", base.map(Evaluation::loss), fineTuned.map(Evaluation::loss), "%.4f");
-        row(sb, "validation perplexity", base.map(Evaluation::perplexity), fineTuned.map(Evaluation::perplexity), "%.3f");
+        row(sb, "validation loss", base.map(Evaluation::loss), fineTuned.map(Evaluation::loss), fixed("%.4f"), fixed("%+.4f"));
+        row(sb, "validation perplexity", base.map(Evaluation::perplexity), fineTuned.map(Evaluation::perplexity),
+                Perplexity::format, Perplexity::formatChange);
         percentRow(sb, "reply exact match %", base.flatMap(e -> boxed(e.exactMatch())), fineTuned.flatMap(e -> boxed(e.exactMatch())));
         percentRow(sb, "label accuracy %", base.flatMap(e -> boxed(e.labelAccuracy())), fineTuned.flatMap(e -> boxed(e.labelAccuracy())));
         if (forgettingPerplexityBefore.isPresent() || forgettingPerplexityAfter.isPresent()) {
-            row(sb, "TinyStories perplexity", boxed(forgettingPerplexityBefore), boxed(forgettingPerplexityAfter), "%.3f");
+            row(sb, "TinyStories perplexity", boxed(forgettingPerplexityBefore), boxed(forgettingPerplexityAfter),
+                    Perplexity::format, Perplexity::formatChange);
         }
         sb.append(String.format(Locale.ROOT, "  %d optimizer steps (%s), %d tokens in %s (%.0f tokens/s)%n", steps,
                 stopReason == StopReason.EARLY_STOPPING ? "stopped early" : "completed", trainTokens, StepProgress.clock(trainingTime), tokensPerSecond()));
@@ -61,11 +64,14 @@ public record TrainingSummary(Optional<Evaluation> base, Optional<Evaluation> fi
         return sb.toString();
     }
 
-    private static void row(StringBuilder sb, String label, Optional<Double> before, Optional<Double> after, String format) {
-        String change = before.isPresent() && after.isPresent() ? String.format(Locale.ROOT, "%+" + format.substring(1), after.get() - before.get()) : "";
-        sb.append(String.format(Locale.ROOT, "  %-22s %12s %12s %12s%n", label, before.map(v -> String.format(Locale.ROOT, format, v)).orElse("-"),
-                after.map(v -> String.format(Locale.ROOT, format, v)).orElse("-"), change));
+    private static void row(StringBuilder sb, String label, Optional<Double> before, Optional<Double> after,
+                            DoubleFunction<String> value, DoubleFunction<String> change) {
+        String difference = before.isPresent() && after.isPresent() ? change.apply(after.get() - before.get()) : "";
+        sb.append(String.format(Locale.ROOT, "  %-22s %12s %12s %12s%n", label, before.map(value::apply).orElse("-"),
+                after.map(value::apply).orElse("-"), difference));
     }
+
+    private static DoubleFunction<String> fixed(String format) { return v -> String.format(Locale.ROOT, format, v); }
 
     private static Optional<Double> boxed(OptionalDouble d) { return d.isPresent() ? Optional.of(d.getAsDouble()) : Optional.empty(); }
 
@@ -90,7 +96,9 @@ public record TrainingSummary(Optional<Evaluation> base, Optional<Evaluation> fi
     }
 
     private static void percentRow(StringBuilder sb, String name, Optional<Double> before, Optional<Double> after) {
-        if (before.isPresent() || after.isPresent()) row(sb, name, before.map(a -> 100 * a), after.map(a -> 100 * a), "%.1f");
+        if (before.isPresent() || after.isPresent()) {
+            row(sb, name, before.map(a -> 100 * a), after.map(a -> 100 * a), fixed("%.1f"), fixed("%+.1f"));
+        }
     }
 
     private static void put(ObjectNode o, Evaluation e) {

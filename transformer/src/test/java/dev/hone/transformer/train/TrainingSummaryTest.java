@@ -41,6 +41,28 @@ class TrainingSummaryTest {
     }
 
     @Test
+    void aDivergedRunsPerplexityPrintsInScientificNotationAndKeepsTheColumns() {
+        TrainingSummary diverged = new TrainingSummary(Optional.of(new TrainingSummary.Evaluation(3.9069, OptionalDouble.empty(), OptionalDouble.empty())),
+                Optional.of(new TrainingSummary.Evaluation(341.3528, OptionalDouble.empty(), OptionalDouble.empty())), OptionalDouble.empty(),
+                OptionalDouble.empty(), 40, 40_960, Duration.ofSeconds(3), TrainingSummary.StopReason.COMPLETED,
+                new PeakMemory.Report(1L << 20, 1L << 20, OptionalLong.empty()), dir);
+        // exp(341.3528) = 1.7686e148, as numpy.exp computes it.
+        assertThat(diverged.toText()).contains("validation perplexity        49.745   1.769e+148  +1.769e+148");
+    }
+
+    @Test
+    void perplexityFormatsSwitchToScientificAtAMillion() {
+        assertThat(Perplexity.format(43.5816)).isEqualTo("43.582");
+        assertThat(Perplexity.format(999_999.4)).isEqualTo("999999.400");
+        assertThat(Perplexity.format(1_000_000)).isEqualTo("1.000e+06");
+        assertThat(Perplexity.format(Double.POSITIVE_INFINITY)).isEqualTo("Infinity");
+        assertThat(Perplexity.format(Double.NaN)).isEqualTo("NaN");
+        assertThat(Perplexity.ofLoss(1.0)).isEqualTo("2.718");
+        assertThat(Perplexity.formatChange(-17.3673)).isEqualTo("-17.367");
+        assertThat(Perplexity.formatChange(2.5e7)).isEqualTo("+2.500e+07");
+    }
+
+    @Test
     void writesSummaryJsonAndTextIntoTheRunDirectory() throws IOException {
         RunDirectory run = RunDirectory.create(dir.resolve("out"));
         assertThat(run.checkpoints()).isDirectory();
