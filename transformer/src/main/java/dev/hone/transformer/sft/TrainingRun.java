@@ -110,7 +110,19 @@ final class TrainingRun {
             OptimizerState.restoreInto(loaded.optimizerFile(), optimizer);
             state = loaded.state();
             schedule = loaded.scheduler().toSchedule();
-            total = state.maxSteps();
+            if (state.globalStep() > total) {
+                throw new IllegalArgumentException(String.format(java.util.Locale.ROOT, "max_steps %d is below step %d of %s, the "
+                        + "checkpoint to resume from: nothing left to train (give max_steps >= %d, or start a fresh run)", total,
+                        state.globalStep(), loaded.checkpoint().directory(), state.globalStep()));
+            }
+            if (state.maxSteps() != total) {
+                warnings.accept(String.format(java.util.Locale.ROOT, "max_steps is %d now and was %d when %s was saved: training runs to "
+                        + "step %d, and the learning-rate schedule is recomputed for %d steps from here on (as transformers' Trainer "
+                        + "does), so the curve will differ from an uninterrupted %d-step run", total, state.maxSteps(),
+                        loaded.checkpoint().directory().getFileName(), total, total, total));
+                state = state.withMaxSteps(total);
+                schedule = loaded.scheduler().withTotalSteps(total).toSchedule();
+            }
             batches = data.resumeTrainBatches(s.microBatchSize(), JSON.convertValue(state.dataState(), BatchCursor.class));
             metrics = MetricsLogger.resume(run.metricsCsv(), run.metricsJsonl(), state.globalStep(), warnings);
             s.out().println("resumed from " + loaded.checkpoint().directory() + " at step " + state.globalStep() + " of " + total);

@@ -21,6 +21,14 @@ public record SchedulerState(String kind, double peak, long warmupSteps, long to
         };
     }
 
+    /**
+     * The same schedule stretched or cut to {@code total} steps (a resumed run given another max_steps); a constant
+     * schedule has no total and stays as it is.
+     */
+    public SchedulerState withTotalSteps(long total) {
+        return kind.equals("constant") ? this : new SchedulerState(kind, peak, warmupSteps, total, cycles, stepsTaken);
+    }
+
     public LearningRateSchedule toSchedule() {
         return switch (kind) {
             case "constant" -> new LearningRateSchedule.Constant(peak);

@@ -53,6 +53,12 @@ public record TrainerState(long globalStep, double epoch, long maxSteps, JsonNod
         }
     }
 
+    /** The same state with another total (a resumed run given another max_steps). */
+    public TrainerState withMaxSteps(long steps) {
+        return new TrainerState(globalStep, epoch, steps, dataState, bestEvalLoss, bestCheckpoint, logHistory, rng, earlyStopping,
+                overfit, tokensSeen, trainingSeconds);
+    }
+
     /** The state before the first step. */
     public static TrainerState initial(long maxSteps, long seed) {
         return new TrainerState(0, 0, maxSteps, NullNode.instance, OptionalDouble.empty(), Optional.empty(), List.of(),
