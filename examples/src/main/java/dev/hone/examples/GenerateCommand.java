@@ -1,9 +1,16 @@
 package dev.hone.examples;
 
+import dev.hone.lora.LoraModel;
+import dev.hone.quant.QuantSpec;
+import dev.hone.quant.nn.ModelQuantizer;
 import dev.hone.tensor.DType;
 import dev.hone.tensor.Scope;
 import dev.hone.tensor.spi.Backend;
 import dev.hone.tensor.spi.Backends;
+import dev.hone.transformer.chat.ChatTemplate;
+import dev.hone.transformer.chat.ChatTemplates;
+import dev.hone.transformer.chat.GenerationPrompt;
+import dev.hone.transformer.chat.Message;
 import dev.hone.transformer.checkpoint.HfCheckpoint;
 import dev.hone.transformer.checkpoint.Llama2cCheckpoint;
 import dev.hone.transformer.generation.GenerationConfig;
@@ -22,12 +29,15 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.HashSet;
+import java.util.List;
 import java.util.Set;
 import java.util.concurrent.Callable;
 
 /**
- * {@code hone generate}: loads a llama2.c .bin checkpoint or a Hugging Face model folder, encodes the
- * prompt and streams generated text to stdout token by token. Temperature 0 is greedy; otherwise
+ * {@code hone generate}: loads a llama2.c .bin checkpoint or a Hugging Face model folder, optionally with a PEFT
+ * adapter on top (on the NF4-quantized base with {@code --load-in-4bit}, as a QLoRA adapter was trained), encodes
+ * the prompt, raw or as a user turn of the chat template ({@code --chat}, as the trainer and {@code hone eval} render
+ * conversations), and streams generated text to stdout token by token. Temperature 0 is greedy; otherwise
  * temperature, top-k and top-p sampling with a seed. {@code --llama2c-sampler} uses llama2.c's exact
  * sampler (and its stop rule: BOS ends generation), so its documented samples can be reproduced.
  */
@@ -39,6 +49,18 @@ final class GenerateCommand implements Callable<Integer> {
 
     @Option(names = "--tokenizer", description = "llama2.c tokenizer.bin or tokenizer.json (default: the folder's tokenizer.json)")
     Path tokenizerPath;
+
+    @Option(names = "--adapter", description = "PEFT adapter directory (adapter_config.json + adapter_model.safetensors) applied to the model")
+    Path adapter;
+
+    @Option(names = "--load-in-4bit", description = "quantize the base linear layers to NF4 first (for an adapter trained with QLoRA)")
+    boolean loadIn4bit;
+
+    @Option(names = "--chat", description = "send the prompt as a user message in the chat template, followed by the assistant header")
+    boolean chat;
+
+    @Option(names = "--chat-template", description = "llama2, llama3, chatml or plain (default: chosen from the tokenizer, as in training)")
+    String chatTemplate;
 
     @Option(names = "--prompt", defaultValue = "", description = "prompt text (default: empty, generation starts from BOS)")
     String prompt;
@@ -72,7 +94,9 @@ final class GenerateCommand implements Callable<Integer> {
         PrintStream out = new PrintStream(System.out, true, StandardCharsets.UTF_8);
         try (Backend backend = Backends.open(backendName); Scope root = Scope.open(backend); LlamaModel llama = load()) {
             Tokenizer tokenizer = tokenizer();
-            int[] ids = tokenizer.encode(prompt, tokenizer.bosId().isPresent());
+            if (loadIn4bit) System.err.println(ModelQuantizer.quantizeLinears(llama, QuantSpec.qlora()).summary());
+            if (adapter != null) LoraModel.fromPretrained(llama, null, adapter, LoraModel.Use.INFERENCE).eval();
+            int[] ids = promptIds(tokenizer);
             if (ids.length == 0) throw new IllegalArgumentException("generate: empty prompt and the tokenizer has no BOS token");
             Set<Integer> stops = new HashSet<>(llama.config().eosTokenIds());
             tokenizer.eosId().ifPresent(stops::add);
@@ -90,6 +114,13 @@ final class GenerateCommand implements Callable<Integer> {
             System.err.printf("%d tokens in %.2f s (%.1f tokens/s)%n", generated.length, seconds, generated.length / seconds);
         }
         return 0;
+    }
+
+    /** The prompt's tokens: as text with BOS, or with {@code --chat} as one user turn and the assistant header. */
+    private int[] promptIds(Tokenizer tokenizer) {
+        if (!chat && chatTemplate == null) return tokenizer.encode(prompt, tokenizer.bosId().isPresent());
+        ChatTemplate template = chatTemplate != null ? ChatTemplates.named(chatTemplate) : ChatTemplates.forTokenizer(tokenizer);
+        return template.render(tokenizer, List.of(Message.user(prompt)), GenerationPrompt.APPEND).ids();
     }
 
     private LlamaModel load() {

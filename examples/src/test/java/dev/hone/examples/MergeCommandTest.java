@@ -1,25 +1,16 @@
 package dev.hone.examples;
 
-import dev.hone.lora.LoraConfig;
-import dev.hone.lora.LoraModel;
 import dev.hone.tensor.DType;
-import dev.hone.tensor.Ops;
 import dev.hone.tensor.Scope;
 import dev.hone.tensor.spi.Backend;
 import dev.hone.tensor.spi.Backends;
-import dev.hone.tensor.spi.RandomKind;
 import dev.hone.transformer.checkpoint.HfCheckpoint;
-import dev.hone.transformer.checkpoint.Llama2cCheckpoint;
 import dev.hone.transformer.model.LlamaModel;
 import dev.hone.transformer.model.TokenBatch;
 import dev.hone.transformer.quantized.QuantizedCheckpoint;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
-import picocli.CommandLine;
 
-import java.io.ByteArrayOutputStream;
-import java.io.PrintStream;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 
@@ -40,19 +31,15 @@ class MergeCommandTest {
         int[] ids;
         float[] adapted;
         try (Backend backend = Backends.open("cpu"); Scope scope = Scope.open(backend)) {
-            LlamaModel model = Llama2cCheckpoint.load(base, DType.F32);
-            LoraModel lora = LoraModel.apply(model, LoraConfig.builder().r(4).loraAlpha(8).allLinear().build(), 5);
-            lora.layers().values().forEach(l -> Ops.copyInto(
-                    Ops.random(RandomKind.NORMAL, 11, 0, 0.05, DType.F32, l.loraB("default").value().shape().dims()), l.loraB("default").value()));
-            lora.saveAdapter("default", adapter);
+            LlamaModel model = RandomAdapter.saveFor(base, adapter);
             ids = new int[] {1, 403, 261, 394, 9, 300, 330};
             adapted = model.logits(TokenBatch.single(ids, 0)).toFloatArray();
         }
 
         Path dense = dir.resolve("dense"), nf4 = dir.resolve("nf4");
-        String out = run("merge", "--base-model", base.toString(), "--adapter", adapter.toString(), "--output", dense.toString());
+        String out = CliRun.stdout("merge", "--base-model", base.toString(), "--adapter", adapter.toString(), "--output", dense.toString());
         assertThat(out).contains("merged");
-        String out4 = run("merge", "--base-model", base.toString(), "--adapter", adapter.toString(), "--output", nf4.toString(), "--requantize");
+        String out4 = CliRun.stdout("merge", "--base-model", base.toString(), "--adapter", adapter.toString(), "--output", nf4.toString(), "--requantize");
         assertThat(out4).contains("warning: requantizing");
         assertThat(Files.readString(nf4.resolve("config.json"))).contains("quantization_config").contains("nf4");
         assertThat(nf4.resolve("tokenizer.json")).isNotEmptyFile();
@@ -65,21 +52,6 @@ class MergeCommandTest {
             assertThat(requantError).as("NF4 rounding changes the logits").isGreaterThan(1e-3f);
             assertThat(requantError).as("but not beyond NF4's error").isLessThan(0.25f * maxAbs(merged));
         }
-    }
-
-    private static String run(String... args) {
-        ByteArrayOutputStream buf = new ByteArrayOutputStream();
-        PrintStream old = System.out;
-        int code;
-        try (PrintStream capture = new PrintStream(buf, true, StandardCharsets.UTF_8)) {
-            System.setOut(capture);
-            code = new CommandLine(new HoneCli()).execute(args);
-        } finally {
-            System.setOut(old);
-        }
-        String out = buf.toString(StandardCharsets.UTF_8);
-        assertThat(code).as(out).isZero();
-        return out;
     }
 
     private static float maxAbsDiff(float[] a, float[] b) {
