@@ -3,6 +3,7 @@ package dev.hone.transformer.checkpoint;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.hone.tensor.io.AtomicFiles;
 import dev.hone.tensor.spi.RopeStyle;
 import dev.hone.transformer.model.LlamaConfig;
 import dev.hone.transformer.model.RopeScaling;
@@ -138,7 +139,8 @@ public final class HfConfigJson {
         return o;
     }
 
-    static void write(Path file, LlamaConfig config, String torchDtype) throws IOException {
-        JSON.writerWithDefaultPrettyPrinter().writeValue(file.toFile(), toJson(config, torchDtype));
+    /** Writes {@code config.json} whole or not at all (see {@link AtomicFiles}). */
+    public static void write(Path file, LlamaConfig config, String torchDtype) throws IOException {
+        AtomicFiles.writeString(file, JSON.writerWithDefaultPrettyPrinter().writeValueAsString(toJson(config, torchDtype)) + "\n");
     }
 }

@@ -3,15 +3,13 @@ package dev.hone.transformer.train;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.hone.tensor.io.AtomicFiles;
 import dev.hone.transformer.train.monitor.PeakMemory;
 import dev.hone.transformer.train.monitor.StepProgress;
 
 import java.io.IOException;
 import java.io.UncheckedIOException;
-import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
 import java.time.Duration;
 import java.util.Locale;
 import java.util.Optional;
@@ -111,20 +109,10 @@ public record TrainingSummary(Optional<Evaluation> base, Optional<Evaluation> fi
     /** Writes {@code summary.json} and {@code summary.txt} of {@code run}, each through a temporary file and an atomic rename. */
     public void write(RunDirectory run) {
         try {
-            writeAtomically(run.summaryJson(), new ObjectMapper().writerWithDefaultPrettyPrinter().writeValueAsString(toJson()) + "\n");
-            writeAtomically(run.summaryText(), toText());
+            AtomicFiles.writeString(run.summaryJson(), new ObjectMapper().writerWithDefaultPrettyPrinter().writeValueAsString(toJson()) + "\n");
+            AtomicFiles.writeString(run.summaryText(), toText());
         } catch (IOException e) {
             throw new UncheckedIOException("TrainingSummary.write: cannot write " + run.summaryJson() + ": " + e, e);
-        }
-    }
-
-    private static void writeAtomically(Path file, String text) throws IOException {
-        Path temp = Files.createTempFile(file.toAbsolutePath().getParent(), "." + file.getFileName(), ".tmp");
-        try {
-            Files.writeString(temp, text, StandardCharsets.UTF_8);
-            Files.move(temp, file, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
-        } finally {
-            Files.deleteIfExists(temp);
         }
     }
 }

@@ -1,5 +1,6 @@
 package dev.hone.transformer.train.metrics;
 
+import dev.hone.tensor.io.AtomicFiles;
 import org.knowm.xchart.BitmapEncoder;
 import org.knowm.xchart.XYChart;
 import org.knowm.xchart.XYChartBuilder;
@@ -9,9 +10,7 @@ import org.knowm.xchart.style.markers.SeriesMarkers;
 import java.awt.Color;
 import java.io.IOException;
 import java.io.UncheckedIOException;
-import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
 import java.util.List;
 
 /**
@@ -56,15 +55,7 @@ public final class LossCurvePlot {
         }
         try {
             byte[] bytes = BitmapEncoder.getBitmapBytes(chart, BitmapEncoder.BitmapFormat.PNG);
-            Path dir = png.toAbsolutePath().getParent();
-            Files.createDirectories(dir);
-            Path temp = Files.createTempFile(dir, "." + png.getFileName(), ".tmp");
-            try {
-                Files.write(temp, bytes);
-                Files.move(temp, png, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
-            } finally {
-                Files.deleteIfExists(temp);
-            }
+            AtomicFiles.write(png, bytes);
         } catch (IOException e) {
             throw new UncheckedIOException("LossCurvePlot: cannot write " + png + ": " + e, e);
         }
