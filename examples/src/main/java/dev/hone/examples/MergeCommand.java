@@ -16,6 +16,7 @@ import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
 import java.io.IOException;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Optional;
 import java.util.concurrent.Callable;
@@ -55,6 +56,10 @@ final class MergeCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws IOException {
+        if (Files.isDirectory(baseModel) && Files.isDirectory(output) && Files.isSameFile(baseModel, output)) {
+            throw new IllegalArgumentException("merge: --output " + output + " is the base model's folder; the merge would replace "
+                    + "its weights and config.json: write to a new folder");
+        }
         try (Backend backend = Backends.open(backendName); Scope scope = Scope.open(backend)) {
             LlamaModel model = BaseModels.load(baseModel, DType.F32);
             if (loadIn4bit) System.out.println(ModelQuantizer.quantizeLinears(model, QuantSpec.qlora()).summary());

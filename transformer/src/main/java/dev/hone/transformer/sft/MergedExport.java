@@ -1,6 +1,5 @@
 package dev.hone.transformer.sft;
 
-import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.hone.lora.LoraModel;
 import dev.hone.tensor.DType;
 import dev.hone.tensor.Ops;
@@ -17,7 +16,9 @@ import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
+import java.util.stream.Stream;
 
 /**
  * {@code hone merge}: base + LoRA adapter → a Hugging Face model folder (model.safetensors + config.json) with
@@ -26,6 +27,8 @@ import java.util.Map;
  * (interleaved RoPE rows) gets its q/k rows permuted to Hugging Face's half layout, as Llama2cToHf does.
  */
 public final class MergedExport {
+    private static final String WEIGHTS = "model.safetensors";
+
     private MergedExport() { }
 
     /** Merges the active adapter of {@code lora} over {@code model} and writes {@code target} (created if absent). */
@@ -34,6 +37,7 @@ public final class MergedExport {
         LlamaConfig config = model.config();
         boolean interleaved = config.ropeStyle() == RopeStyle.INTERLEAVED;
         try (Scope scope = Scope.open()) {
+            if (Files.isDirectory(target)) refuseOtherWeights(target);
             Map<String, Tensor> out = new LinkedHashMap<>();
             for (Map.Entry<String, Tensor> e : lora.mergedStateDict().entrySet()) {
                 Tensor t = Ops.cast(e.getValue(), DType.F32);
@@ -42,14 +46,33 @@ public final class MergedExport {
                 out.put(e.getKey(), Ops.cast(t, dtype));
             }
             Files.createDirectories(target);
-            SafetensorsWriter.write(target.resolve("model.safetensors"), out, Map.of("format", "pt"));
+            SafetensorsWriter.write(target.resolve(WEIGHTS), out, Map.of("format", "pt"));
             LlamaConfig written = interleaved ? config.withRopeStyle(RopeStyle.HALF) : config;
-            String json = new ObjectMapper().writerWithDefaultPrettyPrinter()
-                    .writeValueAsString(HfConfigJson.toJson(written, dtype == DType.BF16 ? "bfloat16" : "float32"));
-            Files.writeString(target.resolve("config.json"), json + "\n");
+            HfConfigJson.write(target.resolve("config.json"), written, dtype == DType.BF16 ? "bfloat16" : "float32");
         } catch (IOException e) {
             throw new UncheckedIOException("merge: cannot write " + target + ": " + e, e);
         }
+    }
+
+    /**
+     * A folder that already holds other weights (a sharded model's shards and index, another safetensors file,
+     * PyTorch .bin weights) would end up with two models in it, and loaders prefer the index: refused, naming the
+     * files. A previous merge's {@code model.safetensors} is replaced.
+     */
+    private static void refuseOtherWeights(Path target) throws IOException {
+        List<String> others;
+        try (Stream<Path> files = Files.list(target)) {
+            others = files.map(f -> f.getFileName().toString()).filter(MergedExport::isOtherWeights).sorted().toList();
+        }
+        if (!others.isEmpty()) {
+            throw new IllegalArgumentException("merge: " + target + " already holds model weights " + others
+                    + "; the merged model would sit beside them and loaders would pick the old ones: write to a new or empty folder");
+        }
+    }
+
+    private static boolean isOtherWeights(String name) {
+        return !name.equals(WEIGHTS) && (name.endsWith(".safetensors") || name.endsWith(".safetensors.index.json")
+                || name.startsWith("pytorch_model") && (name.endsWith(".bin") || name.endsWith(".bin.index.json")));
     }
 
     /** Rows of [heads * headDim, in] from interleaved pairs to halves: out[h, e * headDim/2 + j] = w[h, 2j + e]. */
