@@ -1,8 +1,5 @@
 package dev.hone.examples;
 
-import dev.hone.lora.LoraModel;
-import dev.hone.quant.QuantSpec;
-import dev.hone.quant.nn.ModelQuantizer;
 import dev.hone.tensor.DType;
 import dev.hone.tensor.Scope;
 import dev.hone.tensor.spi.Backend;
@@ -17,6 +14,7 @@ import dev.hone.transformer.sft.ModelEvaluation;
 import dev.hone.transformer.tokenizer.Tokenizer;
 import dev.hone.transformer.train.Perplexity;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
 import java.nio.file.Path;
@@ -37,11 +35,8 @@ final class EvalCommand implements Callable<Integer> {
     @Option(names = "--tokenizer", description = "tokenizer file (default: the model folder's, or tok<vocab>.bin next to a .bin)")
     Path tokenizer;
 
-    @Option(names = "--adapter", description = "PEFT adapter directory (adapter_config.json + adapter_model.safetensors)")
-    Path adapter;
-
-    @Option(names = "--load-in-4bit", description = "quantize the base linear layers to NF4 first (for an adapter trained with QLoRA)")
-    boolean loadIn4bit;
+    @Mixin
+    AdapterOptions adapterOptions;
 
     @Option(names = "--data", required = true, description = "JSONL or CSV data file")
     Path data;
@@ -63,11 +58,10 @@ final class EvalCommand implements Callable<Integer> {
         try (Backend backend = Backends.open(backendName); Scope scope = Scope.open(backend)) {
             LlamaModel model = BaseModels.load(baseModel, DType.F32);
             Tokenizer tok = BaseModels.tokenizer(baseModel, Optional.ofNullable(tokenizer), model.config().vocabSize());
-            if (loadIn4bit) System.out.println(ModelQuantizer.quantizeLinears(model, QuantSpec.qlora()).summary());
-            if (adapter != null) LoraModel.fromPretrained(model, null, adapter, LoraModel.Use.INFERENCE).eval();
+            Optional<Path> adapter = adapterOptions.applyTo(model, System.out);
             ModelEvaluation e = DataEvaluation.evaluate(model, tok, ChatTemplates.forTokenizer(tok), SftDataConfig.defaults(DataSource.of(data), sequenceLen),
                     Optional.ofNullable(labelKey), accuracyExamples, 4, System.err::println);
-            System.out.printf(Locale.ROOT, "%s%s on %s: loss %.4f, perplexity %s%n", baseModel, adapter == null ? "" : " + " + adapter, data,
+            System.out.printf(Locale.ROOT, "%s%s on %s: loss %.4f, perplexity %s%n", baseModel, adapter.map(a -> " + " + a).orElse(""), data,
                     e.loss(), Perplexity.format(e.perplexity()));
             if (e.exactMatch().isPresent()) {
                 System.out.printf(Locale.ROOT, "greedy replies to %d prompts: exact match %.1f%%, %s accuracy %.1f%%%n", e.answered(),

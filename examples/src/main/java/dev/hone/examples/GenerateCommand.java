@@ -1,8 +1,5 @@
 package dev.hone.examples;
 
-import dev.hone.lora.LoraModel;
-import dev.hone.quant.QuantSpec;
-import dev.hone.quant.nn.ModelQuantizer;
 import dev.hone.tensor.DType;
 import dev.hone.tensor.Scope;
 import dev.hone.tensor.spi.Backend;
@@ -22,6 +19,7 @@ import dev.hone.transformer.tokenizer.SentencePieceBpeTokenizer;
 import dev.hone.transformer.tokenizer.StreamingDecoder;
 import dev.hone.transformer.tokenizer.Tokenizer;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
 import java.io.PrintStream;
@@ -50,11 +48,8 @@ final class GenerateCommand implements Callable<Integer> {
     @Option(names = "--tokenizer", description = "llama2.c tokenizer.bin or tokenizer.json (default: the folder's tokenizer.json)")
     Path tokenizerPath;
 
-    @Option(names = "--adapter", description = "PEFT adapter directory (adapter_config.json + adapter_model.safetensors) applied to the model")
-    Path adapter;
-
-    @Option(names = "--load-in-4bit", description = "quantize the base linear layers to NF4 first (for an adapter trained with QLoRA)")
-    boolean loadIn4bit;
+    @Mixin
+    AdapterOptions adapterOptions;
 
     @Option(names = "--chat", description = "send the prompt as a user message in the chat template, followed by the assistant header")
     boolean chat;
@@ -94,8 +89,7 @@ final class GenerateCommand implements Callable<Integer> {
         PrintStream out = new PrintStream(System.out, true, StandardCharsets.UTF_8);
         try (Backend backend = Backends.open(backendName); Scope root = Scope.open(backend); LlamaModel llama = load()) {
             Tokenizer tokenizer = tokenizer();
-            if (loadIn4bit) System.err.println(ModelQuantizer.quantizeLinears(llama, QuantSpec.qlora()).summary());
-            if (adapter != null) LoraModel.fromPretrained(llama, null, adapter, LoraModel.Use.INFERENCE).eval();
+            adapterOptions.applyTo(llama, System.err);
             int[] ids = promptIds(tokenizer);
             if (ids.length == 0) throw new IllegalArgumentException("generate: empty prompt and the tokenizer has no BOS token");
             Set<Integer> stops = new HashSet<>(llama.config().eosTokenIds());
