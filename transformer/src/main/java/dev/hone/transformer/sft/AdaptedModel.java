@@ -58,19 +58,29 @@ final class AdaptedModel {
         this.quantization = quantization;
     }
 
-    /** Applies {@code kind} to {@code model} in place, in the current scope; LoRA weights are initialised from {@code seed}. */
-    static AdaptedModel prepare(LlamaModel model, AdapterKind kind, LoraConfig loraConfig, QuantSpec quantSpec, long seed) {
+    /**
+     * Applies {@code kind} to {@code model} in place, in the current scope: a fresh adapter initialised from {@code seed},
+     * or, with {@code startFrom}, the PEFT adapter saved there, trainable (its own config replaces {@code loraConfig}).
+     */
+    static AdaptedModel prepare(LlamaModel model, AdapterKind kind, LoraConfig loraConfig, Optional<Path> startFrom, QuantSpec quantSpec,
+                                long seed) {
         return switch (kind) {
             case FULL -> {
+                if (startFrom.isPresent()) throw new IllegalArgumentException("full fine-tuning cannot go on training the adapter in " + startFrom.get());
                 model.trainable(Parameter.Trainability.TRAINABLE);
                 yield new AdaptedModel(model, kind, null, Optional.empty());
             }
-            case LORA -> new AdaptedModel(model, kind, LoraModel.apply(model, loraConfig, seed), Optional.empty());
+            case LORA -> new AdaptedModel(model, kind, adapter(model, loraConfig, startFrom, seed), Optional.empty());
             case QLORA -> {
                 QuantizationReport report = ModelQuantizer.quantizeLinears(model, quantSpec, ModelQuantizer.DenseWeights.RELEASE);
-                yield new AdaptedModel(model, kind, LoraModel.apply(model, loraConfig, seed), Optional.of(report));
+                yield new AdaptedModel(model, kind, adapter(model, loraConfig, startFrom, seed), Optional.of(report));
             }
         };
+    }
+
+    private static LoraModel adapter(LlamaModel model, LoraConfig config, Optional<Path> startFrom, long seed) {
+        return startFrom.map(dir -> LoraModel.fromPretrained(model, config.baseModelNameOrPath(), dir, LoraModel.Use.TRAINING))
+                .orElseGet(() -> LoraModel.apply(model, config, seed));
     }
 
     LlamaModel model() { return model; }

@@ -42,6 +42,7 @@ public final class ConfiguredRun {
                 .seed(c.seed()).activationCheckpointing(c.model().gradientCheckpointing() ? ActivationCheckpointing.PER_LAYER : ActivationCheckpointing.NONE)
                 .evalSteps(c.evaluation().evalSteps()).loggingSteps(c.evaluation().loggingSteps()).saveSteps(c.checkpointing().saveSteps())
                 .outputDir(c.checkpointing().outputDir()).resumeFrom(c.checkpointing().resumeFrom());
+        c.lora().modelDir().ifPresent(b::startFromAdapter);
         c.schedule().warmupSteps().ifPresent(b::warmupSteps);
         c.schedule().maxSteps().ifPresent(b::maxSteps);
         c.checkpointing().saveTotalLimit().ifPresent(b::saveTotalLimit);

@@ -48,7 +48,7 @@ public final class Trainer {
 
     /** Every setting of a run; built by {@link Builder}. */
     record Settings(LlamaModel model, Tokenizer tokenizer, ChatTemplate template, SftDataConfig data, AdapterKind adapter, LoraConfig lora,
-                    QuantSpec quantSpec, double learningRate, AdamW.Config adamW, double maxGradNorm, SchedulerKind scheduler, double warmupRatio,
+                    Optional<Path> startAdapter, QuantSpec quantSpec, double learningRate, AdamW.Config adamW, double maxGradNorm, SchedulerKind scheduler, double warmupRatio,
                     OptionalLong warmupSteps, double numEpochs, OptionalLong maxSteps, int microBatchSize, int gradientAccumulationSteps,
                     long seed, ActivationCheckpointing activationCheckpointing, int evalSteps, int loggingSteps, int saveSteps,
                     OptionalInt saveTotalLimit, OptionalInt earlyStoppingPatience, double earlyStoppingThreshold, Path outputDir,
@@ -87,6 +87,7 @@ public final class Trainer {
         private SftDataConfig data;
         private AdapterKind adapter = AdapterKind.LORA;
         private LoraConfig lora;
+        private Optional<Path> startAdapter = Optional.empty();
         private QuantSpec quantSpec = QuantSpec.qlora();
         private double learningRate = 2e-4;
         private AdamW.Config adamW = AdamW.Config.DEFAULTS.withWeightDecay(0);
@@ -133,6 +134,12 @@ public final class Trainer {
         /** LoRA, QLoRA (4-bit NF4 base, {@link QuantSpec#qlora()}) or full fine-tuning, with the LoRA settings (ignored for full). */
         public Builder adapter(AdapterKind kind, LoraConfig config) { adapter = kind; lora = config; return this; }
         public Builder fullFineTuning() { adapter = AdapterKind.FULL; return this; }
+        /**
+         * Goes on training the PEFT adapter saved in {@code dir} (PEFT's {@code is_trainable=True}, Axolotl's
+         * {@code lora_model_dir}) instead of a fresh one: its adapter_config.json sets r, alpha and the target modules,
+         * overriding the LoRA settings given to {@link #adapter}. Needs a LoRA or QLoRA kind.
+         */
+        public Builder startFromAdapter(Path dir) { startAdapter = Optional.of(dir); return this; }
         public Builder quantization(QuantSpec v) { quantSpec = v; return this; }
         public Builder learningRate(double v) { learningRate = v; return this; }
         public Builder adamW(AdamW.Config v) { adamW = v; return this; }
@@ -191,9 +198,11 @@ public final class Trainer {
             check(evalSteps >= 0 && saveSteps >= 0 && loggingSteps >= 1, "eval_steps " + evalSteps + " and save_steps " + saveSteps
                     + " must be >= 0, logging_steps " + loggingSteps + " >= 1");
             check(accuracyExamples >= 0 && sampleGenerations >= 0 && forgettingTokens >= 2, "accuracy examples, sample generations and forgetting tokens");
+            check(startAdapter.isEmpty() || adapter != AdapterKind.FULL, "an adapter to go on training (" + startAdapter.orElse(null)
+                    + ") needs a LoRA or QLoRA run, not full fine-tuning");
             LoraConfig loraConfig = lora != null ? lora : LoraConfig.builder().r(8).loraAlpha(16).allLinear().build();
             return new Trainer(new Settings(model, tokenizer, template != null ? template : ChatTemplates.forTokenizer(tokenizer), data, adapter,
-                    loraConfig, quantSpec, learningRate, adamW, maxGradNorm, scheduler, warmupRatio, warmupSteps, numEpochs, maxSteps,
+                    loraConfig, startAdapter, quantSpec, learningRate, adamW, maxGradNorm, scheduler, warmupRatio, warmupSteps, numEpochs, maxSteps,
                     microBatchSize, gradientAccumulationSteps, seed, activationCheckpointing, evalSteps, loggingSteps, saveSteps, saveTotalLimit,
                     earlyStoppingPatience, earlyStoppingThreshold, outputDir, resumeFrom, labelKey, accuracyExamples, sampleGenerations,
                     forgettingText, forgettingTokens, baseEvaluation, out, logLineInterval, payloadDecorator));

@@ -75,7 +75,9 @@ final class TrainingRun {
         Optional<Evaluator.TextSlice> forgetting = s.forgettingText().map(f -> Evaluator.TextSlice.of(f, s.tokenizer(), s.forgettingTokens(),
                 Math.min(256, model.config().maxPositionEmbeddings() - 1)));
 
-        AdaptedModel adapted = AdaptedModel.prepare(model, s.adapter(), s.lora(), s.quantSpec(), s.seed());
+        AdaptedModel adapted = AdaptedModel.prepare(model, s.adapter(), s.lora(), s.startAdapter(), s.quantSpec(), s.seed());
+        s.startAdapter().ifPresent(dir -> s.out().println("going on training the adapter in " + dir
+                + " (its adapter_config.json sets r, alpha and the target modules)"));
         adapted.quantization().ifPresent(q -> s.out().println(q.summary()));
         s.out().println(adapted.describe() + ": " + adapted.trainableParametersLine());
         s.out().println("memory estimate for one training step (micro-batch " + s.microBatchSize() + " x " + s.data().sequenceLen() + " tokens):");

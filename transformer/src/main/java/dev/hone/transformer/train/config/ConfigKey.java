@@ -23,6 +23,7 @@ public enum ConfigKey {
     USE_RSLORA("use_rslora", "Rank-stabilised LoRA (Kalajdzievski 2023): scale alpha/sqrt(r) instead of alpha/r. Default false."),
     LORA_MODULES_TO_SAVE("lora_modules_to_save", "Modules trained in full besides the adapters and saved with them (PEFT's modules_to_save), e.g. [embed_tokens, lm_head]. Default none."),
     USE_DORA("use_dora", "Weight-decomposed LoRA (Liu et al. 2024). Default false."),
+    LORA_MODEL_DIR("lora_model_dir", "A PEFT adapter folder (adapter_config.json + adapter_model.safetensors) to go on training instead of a fresh adapter, as Axolotl's key: its adapter_config.json sets r, alpha and the target modules. Needs adapter lora or qlora (qlora for an adapter trained on a 4-bit base). Default none."),
     LOAD_IN_4BIT("load_in_4bit", "Quantize the frozen base weights to 4 bits; required by and implied by adapter: qlora. Default false."),
     BNB_4BIT_QUANT_TYPE("bnb_4bit_quant_type", "4-bit code book: nf4 or fp4. Default nf4 (Axolotl)."),
     BNB_4BIT_USE_DOUBLE_QUANT("bnb_4bit_use_double_quant", "Quantize the absmax scales too (QLoRA double quantization). Default true (Axolotl)."),

@@ -51,9 +51,12 @@ public record TrainingConfig(Model model, Data data, Lora lora, Quantization qua
         }
     }
 
-    /** {@code adapter}, {@code lora_r}, {@code lora_alpha}, {@code lora_dropout}, {@code lora_target_modules}, {@code use_rslora}, {@code use_dora}. */
+    /**
+     * {@code adapter}, {@code lora_r}, {@code lora_alpha}, {@code lora_dropout}, {@code lora_target_modules}, {@code use_rslora},
+     * {@code use_dora}, {@code lora_modules_to_save}, {@code lora_model_dir} (an adapter to go on training).
+     */
     public record Lora(AdapterKind adapter, int r, double alpha, double dropout, LoraTargets targetModules,
-                       boolean useRslora, boolean useDora, List<String> modulesToSave) {
+                       boolean useRslora, boolean useDora, List<String> modulesToSave, Optional<Path> modelDir) {
         public Lora {
             modulesToSave = List.copyOf(modulesToSave);
         }

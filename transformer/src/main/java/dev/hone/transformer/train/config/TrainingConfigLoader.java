@@ -130,7 +130,12 @@ public final class TrainingConfigLoader {
                 (int) r.integer(LORA_R, 8, v -> v >= 1 && v <= 65536, "a positive integer"),
                 r.number(LORA_ALPHA, 8, v -> v > 0, "> 0"),
                 r.number(LORA_DROPOUT, 0.0, v -> v >= 0 && v < 1, "in [0, 1)"),
-                targets(r), r.bool(USE_RSLORA, false), r.bool(USE_DORA, false), r.stringList(LORA_MODULES_TO_SAVE).orElse(List.of()));
+                targets(r), r.bool(USE_RSLORA, false), r.bool(USE_DORA, false), r.stringList(LORA_MODULES_TO_SAVE).orElse(List.of()),
+                r.string(LORA_MODEL_DIR).map(Path::of));
+        if (lora.modelDir().isPresent() && adapter == AdapterKind.FULL) {
+            r.problem(LORA_MODEL_DIR, "names an adapter to go on training, but adapter is " + adapter.name().toLowerCase(Locale.ROOT)
+                    + ": set adapter: lora (or qlora for an adapter trained on a 4-bit base)");
+        }
 
         Optional<Boolean> explicit4bit = r.raw(LOAD_IN_4BIT).isPresent() ? Optional.of(r.bool(LOAD_IN_4BIT, false)) : Optional.empty();
         if (adapter == AdapterKind.QLORA && explicit4bit.equals(Optional.of(false))) {
@@ -282,6 +287,7 @@ public final class TrainingConfigLoader {
         t.put(USE_RSLORA.key(), c.lora().useRslora());
         t.put(USE_DORA.key(), c.lora().useDora());
         if (!c.lora().modulesToSave().isEmpty()) c.lora().modulesToSave().forEach(t.putArray(LORA_MODULES_TO_SAVE.key())::add);
+        c.lora().modelDir().ifPresent(p -> t.put(LORA_MODEL_DIR.key(), p.toString()));
         t.put(LOAD_IN_4BIT.key(), c.quantization().loadIn4bit());
         t.put(BNB_4BIT_QUANT_TYPE.key(), lower(c.quantization().quantType()));
         t.put(BNB_4BIT_USE_DOUBLE_QUANT.key(), c.quantization().doubleQuant());

@@ -164,6 +164,10 @@ class TrainingConfigLoaderTest {
                 .contains("load_in_4bit: is false but adapter is qlora");
         assertThat(catchConfig(Map.of("base_model", "m", "datasets", "d", "load_in_4bit", true)).getMessage())
                 .contains("load_in_4bit: 4-bit base weights are frozen and need an adapter: set adapter: qlora (adapter is full)");
+        assertThat(catchConfig(Map.of("base_model", "m", "datasets", "d", "lora_model_dir", "runs/a/adapter")).getMessage())
+                .contains("lora_model_dir: names an adapter to go on training, but adapter is full: set adapter: lora");
+        assertThat(TrainingConfigLoader.fromMap(Map.of("base_model", "m", "datasets", "d", "adapter", "lora",
+                "lora_model_dir", "runs/a/adapter")).lora().modelDir()).contains(Path.of("runs/a/adapter"));
         assertThat(catchConfig(Map.of("base_model", "m", "datasets", "d", "val_set_size", 0, "early_stopping_patience", 3)).getMessage())
                 .contains("early_stopping_patience: needs evaluation data");
     }
