@@ -5,7 +5,7 @@ import dev.hone.tensor.spi.Backends;
 import picocli.CommandLine.Command;
 
 /** {@code hone backends}: lists the backends on the class path and whether each can run here, with the reason. */
-@Command(name = "backends", description = "List compute backends and whether they are available here.")
+@Command(name = "backends", mixinStandardHelpOptions = true, description = "List compute backends and whether they are available here.")
 final class BackendsCommand implements Runnable {
     @Override
     public void run() {

@@ -31,7 +31,7 @@ import java.util.concurrent.Callable;
  * (their embeddings are almost identical, cosine 0.994), so without it the model cannot learn to end a reply or
  * to write "@"; LoRA on the linear layers cannot separate tokens whose tied embeddings coincide.
  */
-@Command(name = "demo", description = "QLoRA fine-tune of stories260K on customer-support chats, with a before/after comparison.")
+@Command(name = "demo", mixinStandardHelpOptions = true, description = "QLoRA fine-tune of stories260K on customer-support chats, with a before/after comparison.")
 final class DemoCommand implements Callable<Integer> {
     static final String CONFIG = "examples/configs/demo-qlora-stories260k.yaml";
 

@@ -26,7 +26,7 @@ import java.util.concurrent.Callable;
  * {@code hone eval}: loss, perplexity and (with {@code --label-key}) exact-match and label accuracy of greedy
  * replies for a base model, or a base model with a PEFT adapter, on one JSONL/CSV data file.
  */
-@Command(name = "eval", description = "Evaluate a base model (optionally with a LoRA adapter) on a data file.")
+@Command(name = "eval", mixinStandardHelpOptions = true, description = "Evaluate a base model (optionally with a LoRA adapter) on a data file.")
 final class EvalCommand implements Callable<Integer> {
 
     @Option(names = "--base-model", required = true, description = "Hugging Face folder or llama2.c .bin")

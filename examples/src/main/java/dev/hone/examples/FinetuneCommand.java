@@ -26,9 +26,7 @@ import java.util.concurrent.Callable;
  * ({@code --learning-rate 1e-3}, {@code --adapter qlora}, {@code --lora-r 16}, {@code --max-steps 200}). {@code --resume}
  * continues the newest checkpoint of output_dir (or the one named).
  */
-@Command(name = "finetune", description = "Fine-tune a model (LoRA, QLoRA or full) on a JSONL/CSV data set.",
-        footer = "Any config key may be passed as --key value (dashes or underscores), e.g. --base-model, --data, --output-dir, "
-                + "--adapter qlora|lora|full, --lora-r, --max-steps, --learning-rate.")
+@Command(name = "finetune", mixinStandardHelpOptions = true, description = "Fine-tune a model (LoRA, QLoRA or full) on a JSONL/CSV data set.")
 final class FinetuneCommand implements Callable<Integer> {
 
     @Option(names = "--config", description = "YAML or JSON config file (keys as Axolotl/TRL)")
@@ -59,6 +57,35 @@ final class FinetuneCommand implements Callable<Integer> {
         if (resume != null) flags.put(ConfigKey.RESUME_FROM_CHECKPOINT.key(), resume);
         TrainingConfig c = config != null ? TrainingConfigLoader.load(config, flags) : TrainingConfigLoader.fromOverrides(flags);
         return run(c, backendName, accuracyExamples, forgettingText, forgettingTokens);
+    }
+
+    /** The usage footer: every config key with its description, top-level keys first, then those of a dataset entry. */
+    static String[] configKeyHelp() {
+        List<String> lines = new ArrayList<>(List.of("", "Any config key may be passed as --key value (dashes or underscores), e.g. --base-model, "
+                + "--data, --output-dir, --adapter qlora|lora|full, --lora-r, --max-steps, --learning-rate.", "", "Config keys:"));
+        ConfigKey.at(ConfigKey.Level.TOP_LEVEL).forEach(k -> lines.add(keyLine(k)));
+        lines.add("");
+        lines.add("Keys of a datasets entry:");
+        ConfigKey.at(ConfigKey.Level.DATASET_ENTRY).forEach(k -> lines.add(keyLine(k)));
+        return lines.toArray(String[]::new);
+    }
+
+    /**
+     * One key, then its description wrapped in indented lines short enough that picocli (80 columns) keeps them;
+     * '%' doubled, as picocli formats usage text.
+     */
+    private static String keyLine(ConfigKey k) {
+        StringBuilder out = new StringBuilder("  ").append(k.key());
+        StringBuilder line = new StringBuilder();
+        for (String word : k.description().replace("%", "%%").split(" ")) {
+            if (line.length() + word.length() + 1 > 72) {
+                out.append("%n      ").append(line);
+                line.setLength(0);
+            }
+            if (!line.isEmpty()) line.append(' ');
+            line.append(word);
+        }
+        return out.append("%n      ").append(line).toString();
     }
 
     static int run(TrainingConfig c, String backendName, int accuracyExamples, Path forgettingText, int forgettingTokens) {

@@ -39,7 +39,7 @@ import java.util.concurrent.Callable;
  * temperature, top-k and top-p sampling with a seed. {@code --llama2c-sampler} uses llama2.c's exact
  * sampler (and its stop rule: BOS ends generation), so its documented samples can be reproduced.
  */
-@Command(name = "generate", description = "Generate text from a llama2.c .bin or a Hugging Face model folder.")
+@Command(name = "generate", mixinStandardHelpOptions = true, description = "Generate text from a llama2.c .bin or a Hugging Face model folder.")
 final class GenerateCommand implements Callable<Integer> {
 
     @Option(names = "--model", required = true, description = "llama2.c .bin file or Hugging Face folder (config.json + safetensors)")

@@ -28,6 +28,7 @@ public final class HoneCli implements Runnable {
      */
     static CommandLine commandLine() {
         CommandLine cli = new CommandLine(new HoneCli());
+        cli.getSubcommands().get("finetune").getCommandSpec().usageMessage().footer(FinetuneCommand.configKeyHelp());
         cli.setExecutionExceptionHandler((e, cmd, parsed) -> {
             String message = e.getMessage() != null ? e.getMessage() : e.toString();
             cmd.getErr().println("hone " + cmd.getCommandName() + ": " + message);

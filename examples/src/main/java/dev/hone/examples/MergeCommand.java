@@ -27,7 +27,7 @@ import java.util.concurrent.Callable;
  * dequantized for the merge, reproducing what a QLoRA-trained adapter was trained against. {@code --requantize} then
  * writes the merged model in bitsandbytes' NF4 layout (with a warning: the rounding changes results).
  */
-@Command(name = "merge", description = "Merge a LoRA adapter into its base model and write a Hugging Face safetensors folder.")
+@Command(name = "merge", mixinStandardHelpOptions = true, description = "Merge a LoRA adapter into its base model and write a Hugging Face safetensors folder.")
 final class MergeCommand implements Callable<Integer> {
 
     @Option(names = "--base-model", required = true, description = "Hugging Face folder or llama2.c .bin")

@@ -22,7 +22,7 @@ import java.util.concurrent.Callable;
  * {@code hone smoke}: trains a 1-64-64-1 tanh MLP to fit sin(x) on [-pi, pi] with AdamW and a cosine
  * schedule, printing the mean squared error as it falls. Proves the engine end to end in seconds.
  */
-@Command(name = "smoke", description = "Train a small MLP to fit sin(x) and print its loss falling.")
+@Command(name = "smoke", mixinStandardHelpOptions = true, description = "Train a small MLP to fit sin(x) and print its loss falling.")
 final class SmokeCommand implements Callable<Integer> {
 
     @Option(names = "--steps", defaultValue = "800", description = "optimizer steps (default ${DEFAULT-VALUE})")

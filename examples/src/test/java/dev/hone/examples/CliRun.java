@@ -1,6 +1,5 @@
 package dev.hone.examples;
 
-import picocli.CommandLine;
 
 import java.io.ByteArrayOutputStream;
 import java.io.PrintStream;
@@ -18,7 +17,7 @@ final class CliRun {
         int code;
         try (PrintStream capture = new PrintStream(buf, true, StandardCharsets.UTF_8)) {
             System.setOut(capture);
-            code = new CommandLine(new HoneCli()).execute(args);
+            code = HoneCli.commandLine().execute(args);
         } finally {
             System.setOut(old);
         }

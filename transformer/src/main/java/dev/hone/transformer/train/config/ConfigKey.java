@@ -9,7 +9,7 @@ import java.util.List;
  * and the documentation. Keys of a {@code datasets} entry have {@link Level#DATASET_ENTRY}.
  */
 public enum ConfigKey {
-    BASE_MODEL("base_model", "Directory of the base model (Hugging Face layout: config.json, *.safetensors, tokenizer files). Required."),
+    BASE_MODEL("base_model", "Directory of the base model (Hugging Face layout: config.json, *.safetensors, tokenizer files) or a llama2.c .bin checkpoint. Required."),
     TOKENIZER("tokenizer", "Directory or tokenizer.json to use instead of the base model's tokenizer. Default: the base model's."),
     DATASETS("datasets", "Training data: a list of entries {path, type, field_*}, or a list of paths, or one path. Required."),
     VAL_SET_SIZE("val_set_size", "Validation split taken from the training data: a fraction in [0, 1) or a count >= 1; seeded by `seed`. Default 0.1; ignored when val_file is set."),
