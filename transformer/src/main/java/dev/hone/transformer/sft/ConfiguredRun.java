@@ -41,7 +41,8 @@ public final class ConfiguredRun {
                 .microBatchSize(c.schedule().microBatchSize()).gradientAccumulationSteps(c.schedule().gradientAccumulationSteps())
                 .seed(c.seed()).activationCheckpointing(c.model().gradientCheckpointing() ? ActivationCheckpointing.PER_LAYER : ActivationCheckpointing.NONE)
                 .evalSteps(c.evaluation().evalSteps()).loggingSteps(c.evaluation().loggingSteps()).saveSteps(c.checkpointing().saveSteps())
-                .outputDir(c.checkpointing().outputDir()).resumeFrom(c.checkpointing().resumeFrom());
+                .outputDir(c.checkpointing().outputDir()).resumeFrom(c.checkpointing().resumeFrom())
+                .overwriteOutputDir(c.checkpointing().overwriteOutputDir());
         c.lora().modelDir().ifPresent(b::startFromAdapter);
         c.schedule().warmupSteps().ifPresent(b::warmupSteps);
         c.schedule().maxSteps().ifPresent(b::maxSteps);

@@ -52,7 +52,7 @@ public final class Trainer {
                     OptionalLong warmupSteps, double numEpochs, OptionalLong maxSteps, int microBatchSize, int gradientAccumulationSteps,
                     long seed, ActivationCheckpointing activationCheckpointing, int evalSteps, int loggingSteps, int saveSteps,
                     OptionalInt saveTotalLimit, OptionalInt earlyStoppingPatience, double earlyStoppingThreshold, Path outputDir,
-                    ResumeFrom resumeFrom, Optional<String> labelKey, int accuracyExamples, int sampleGenerations,
+                    ResumeFrom resumeFrom, boolean overwriteOutputDir, Optional<String> labelKey, int accuracyExamples, int sampleGenerations,
                     Optional<Path> forgettingText, int forgettingTokens, BaseEvaluation baseEvaluation, PrintStream out,
                     Optional<Duration> logLineInterval, UnaryOperator<CheckpointPayload> payloadDecorator) {
 
@@ -109,6 +109,7 @@ public final class Trainer {
         private double earlyStoppingThreshold;
         private Path outputDir;
         private ResumeFrom resumeFrom = new ResumeFrom.Fresh();
+        private boolean overwriteOutputDir;
         private Optional<String> labelKey = Optional.empty();
         private int accuracyExamples = 100;
         private int sampleGenerations = 3;
@@ -168,6 +169,11 @@ public final class Trainer {
         }
         public Builder outputDir(Path v) { outputDir = v; return this; }
         public Builder resumeFrom(ResumeFrom v) { resumeFrom = v; return this; }
+        /**
+         * Whether a fresh run may start in an output directory holding an earlier run's checkpoints, deleting them
+         * (transformers' {@code overwrite_output_dir}); by default it is refused before anything is touched.
+         */
+        public Builder overwriteOutputDir(boolean v) { overwriteOutputDir = v; return this; }
         /** Metadata key of a class label (e.g. "intent"): enables exact-match and label accuracy on {@code examples} validation prompts. */
         public Builder labelAccuracy(String key, int examples) { labelKey = Optional.of(key); accuracyExamples = examples; return this; }
         /** How many validation prompts get a sample generation printed before and after training. */
@@ -204,7 +210,7 @@ public final class Trainer {
             return new Trainer(new Settings(model, tokenizer, template != null ? template : ChatTemplates.forTokenizer(tokenizer), data, adapter,
                     loraConfig, startAdapter, quantSpec, learningRate, adamW, maxGradNorm, scheduler, warmupRatio, warmupSteps, numEpochs, maxSteps,
                     microBatchSize, gradientAccumulationSteps, seed, activationCheckpointing, evalSteps, loggingSteps, saveSteps, saveTotalLimit,
-                    earlyStoppingPatience, earlyStoppingThreshold, outputDir, resumeFrom, labelKey, accuracyExamples, sampleGenerations,
+                    earlyStoppingPatience, earlyStoppingThreshold, outputDir, resumeFrom, overwriteOutputDir, labelKey, accuracyExamples, sampleGenerations,
                     forgettingText, forgettingTokens, baseEvaluation, out, logLineInterval, payloadDecorator));
         }
 

@@ -138,6 +138,18 @@ public final class CheckpointStore {
         return out;
     }
 
+    /** Every checkpoint-<step> directory, complete or not, in step order. */
+    public List<Path> directories() {
+        if (!Files.isDirectory(root)) return List.of();
+        try (Stream<Path> children = Files.list(root)) {
+            return children.filter(dir -> Files.isDirectory(dir) && NAME.matcher(dir.getFileName().toString()).matches())
+                    .sorted(Comparator.comparingLong(dir -> Long.parseLong(dir.getFileName().toString().substring("checkpoint-".length()))))
+                    .toList();
+        } catch (IOException e) {
+            throw new UncheckedIOException("CheckpointStore: cannot list " + root + ": " + e, e);
+        }
+    }
+
     /** The newest complete checkpoint. */
     public Optional<Checkpoint> latest() {
         List<Checkpoint> all = complete();

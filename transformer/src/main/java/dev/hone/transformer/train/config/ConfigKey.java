@@ -55,6 +55,7 @@ public enum ConfigKey {
     GRADIENT_CHECKPOINTING("gradient_checkpointing", "Recompute each decoder layer in the backward pass to save activation memory. Default false."),
     BF16("bf16", "Keep frozen weights and activations in bfloat16 (trainable state stays float32). Default false."),
     ON_BAD_LINE("on_bad_line", "A malformed data line: skip (warn with file:line and go on) or stop. Default stop."),
+    OVERWRITE_OUTPUT_DIR("overwrite_output_dir", "Start a fresh run in an output_dir that holds an earlier run's checkpoints, deleting them (transformers' name). Default false: such a run is refused before anything is touched; resume the earlier run with resume_from_checkpoint instead."),
     RESUME_FROM_CHECKPOINT("resume_from_checkpoint", "Continue a run: true/latest for the newest complete checkpoint in output_dir, or a checkpoint directory. Default false."),
 
     DATASET_PATH("path", Level.DATASET_ENTRY, "The data file (JSONL or CSV). Required."),

@@ -122,5 +122,5 @@ public record TrainingConfig(Model model, Data data, Lora lora, Quantization qua
     public record Evaluation(int evalSteps, int loggingSteps, OptionalInt earlyStoppingPatience, double earlyStoppingThreshold) { }
 
     /** {@code output_dir}, {@code save_steps}, {@code save_total_limit}, {@code resume_from_checkpoint}. */
-    public record Checkpointing(Path outputDir, int saveSteps, OptionalInt saveTotalLimit, ResumeFrom resumeFrom) { }
+    public record Checkpointing(Path outputDir, int saveSteps, OptionalInt saveTotalLimit, ResumeFrom resumeFrom, boolean overwriteOutputDir) { }
 }

@@ -187,7 +187,7 @@ public final class TrainingConfigLoader {
                 Path.of(r.string(OUTPUT_DIR).orElse("./model-out")),
                 (int) r.integer(SAVE_STEPS, 500, v -> v >= 0, ">= 0 (0 saves at the end only)"),
                 limit.isPresent() ? OptionalInt.of((int) limit.getAsLong()) : OptionalInt.empty(),
-                resumeFrom(r));
+                resumeFrom(r), r.bool(OVERWRITE_OUTPUT_DIR, false));
 
         long seed = r.integer(SEED, 42, v -> true, "an integer");
         problems.addAll(r.unknownKeys(Level.TOP_LEVEL));
@@ -319,6 +319,7 @@ public final class TrainingConfigLoader {
         t.put(GRADIENT_CHECKPOINTING.key(), c.model().gradientCheckpointing());
         t.put(BF16.key(), c.model().bf16());
         t.put(ON_BAD_LINE.key(), lower(c.data().onBadLine()));
+        t.put(OVERWRITE_OUTPUT_DIR.key(), c.checkpointing().overwriteOutputDir());
         switch (c.checkpointing().resumeFrom()) {
             case ResumeFrom.Fresh f -> t.put(RESUME_FROM_CHECKPOINT.key(), false);
             case ResumeFrom.Latest l -> t.put(RESUME_FROM_CHECKPOINT.key(), true);

@@ -102,7 +102,7 @@ class TrainingConfigLoaderTest {
         assertThat(c.data().onBadLine()).isEqualTo(MalformedInputPolicy.STOP);
         assertThat(c.evaluation()).isEqualTo(new TrainingConfig.Evaluation(0, 10, OptionalInt.empty(), 0.0));
         assertThat(c.checkpointing()).isEqualTo(new TrainingConfig.Checkpointing(Path.of("./model-out"), 500, OptionalInt.empty(),
-                new ResumeFrom.Fresh()));
+                new ResumeFrom.Fresh(), false));
         assertThat(c.quantization().doubleQuant()).isTrue();
         assertThat(c.seed()).isEqualTo(42);
     }
