@@ -84,6 +84,23 @@ public final class DataStats {
 
     public long validationRows() { return validationRows; }
 
+    /** One line: how many examples were read and where the ones that are not used went (for an empty result's error). */
+    public String account() {
+        StringBuilder out = new StringBuilder().append(examplesRead).append(" examples read");
+        if (!skipped.isEmpty()) {
+            out.append(", ").append(skippedTotal()).append(" lines skipped (");
+            appendCounts(out, skipped, SkipReason::description);
+            out.append(')');
+        }
+        out.append(", ").append(duplicates).append(" duplicates removed, ").append(droppedTotal()).append(" dropped");
+        if (!dropped.isEmpty()) {
+            out.append(" (");
+            appendCounts(out, dropped, DropReason::description);
+            out.append(')');
+        }
+        return out.toString();
+    }
+
     /** A few lines for a person: what was read, what was left out and why, and how big the result is. */
     public String summary() {
         StringBuilder out = new StringBuilder();

@@ -37,6 +37,7 @@ public record SftData(List<TokenizedExample> train, List<TokenizedExample> valid
         InputProblems problems = new InputProblems(config.malformed(), stats, warnings);
         ExampleEncoder encoder = new ExampleEncoder(tokenizer, template, config.sequenceLen(), config.trainOn(), config.overlong());
         List<Encoded> train = read(config.train(), config.duplicates(), encoder, problems);
+        if (train.isEmpty()) throw noExamples(config, stats);
         List<Encoded> validation;
         if (config.validation().isPresent()) {
             validation = read(List.of(config.validation().get()), config.duplicates(), encoder, problems);
@@ -47,7 +48,7 @@ public record SftData(List<TokenizedExample> train, List<TokenizedExample> valid
             for (int i = 0; i < train.size(); i++) (isValidation[i] ? validation : kept).add(train.get(i));
             train = kept;
         }
-        if (train.isEmpty()) throw new IllegalArgumentException("SFT data: no usable training example in " + describe(config.train()));
+        if (train.isEmpty()) throw noExamples(config, stats);
         countContamination(train, validation, stats, warnings);
 
         List<TokenizedExample> trainTokens = train.stream().map(Encoded::tokens).toList();
@@ -61,6 +62,11 @@ public record SftData(List<TokenizedExample> train, List<TokenizedExample> valid
         stats.countValidation(validationTokens.size(), tokenCount(validationTokens), validationRows.size());
         int padId = tokenizer.eosId().orElse(0);
         return new SftData(trainTokens, validationTokens, trainRows, validationRows, config, padId, stats);
+    }
+
+    private static IllegalArgumentException noExamples(SftDataConfig config, DataStats stats) {
+        return new IllegalArgumentException("SFT data: no usable training example in " + describe(config.train()) + " (" + stats.account()
+                + "; sequence_len " + config.sequenceLen() + ")");
     }
 
     /** Batch layout for a micro-batch size under this data's packing and sequence length. */

@@ -175,6 +175,18 @@ class SftDataTest {
     }
 
     @Test
+    void anEmptyResultSaysWhereTheExamplesWent() throws java.io.IOException {
+        Path empty = java.nio.file.Files.createFile(dir.resolve("empty.jsonl"));
+        assertThatThrownBy(() -> prepare(SftDataConfig.defaults(DataSource.of(empty), 64), new ArrayList<>()))
+                .hasMessage("SFT data: no usable training example in [" + empty + "] (0 examples read, 0 duplicates removed, 0 dropped; "
+                        + "sequence_len 64)");
+        SftDataConfig tooShort = SftDataConfig.defaults(DataSource.of(DataFixtures.firstLines(customerSupport, 3, dir)), 8)
+                .withOverlong(OverlongPolicy.DROP);
+        assertThatThrownBy(() -> prepare(tooShort, new ArrayList<>()))
+                .hasMessageContaining("(3 examples read, 0 duplicates removed, 3 dropped (3 longer than sequence_len); sequence_len 8)");
+    }
+
+    @Test
     void validationSizeThatLeavesNoTrainingDataIsRefused() {
         assertThatThrownBy(() -> new ValidationSize.Count(10).of(10)).isInstanceOf(IllegalArgumentException.class)
                 .hasMessageContaining("leaves no training example out of 10");
