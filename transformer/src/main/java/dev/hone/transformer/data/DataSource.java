@@ -14,9 +14,12 @@ public sealed interface DataSource {
     /** A streaming reader of this file's examples; problems go to {@code problems}. */
     ExampleReader open(InputProblems problems);
 
-    record Jsonl(Path file, JsonlFormat format) implements DataSource {
+    /** {@code fields}: the keys the content is read from ({@link JsonlFields#STANDARD} unless the config names others). */
+    record Jsonl(Path file, JsonlFormat format, JsonlFields fields) implements DataSource {
+        public Jsonl(Path file, JsonlFormat format) { this(file, format, JsonlFields.STANDARD); }
+
         @Override
-        public ExampleReader open(InputProblems problems) { return new JsonlReader(file, format, problems); }
+        public ExampleReader open(InputProblems problems) { return new JsonlReader(file, format, fields, problems); }
     }
 
     /** {@code columns} may be null: detected from the header. */

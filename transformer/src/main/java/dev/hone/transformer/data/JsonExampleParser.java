@@ -14,7 +14,7 @@ import java.util.Set;
  * Turns one parsed JSONL object into an {@link Example} of a known {@link JsonlFormat}, or throws a
  * {@link DataFormatException} naming the line and the problem. Formats: OpenAI {@code messages} (content a string
  * or a list of {@code {"type":"text","text":...}} parts), {@code prompt}/{@code completion} (with an optional
- * {@code system} string), and {@code text}. Metadata: every other top-level scalar field, plus the scalar fields of
+ * {@code system} string), and {@code text}, each key renamed as {@link JsonlFields} says. Metadata: every other top-level scalar field, plus the scalar fields of
  * a {@code meta} or {@code metadata} object, by their own names.
  */
 final class JsonExampleParser {
@@ -23,51 +23,51 @@ final class JsonExampleParser {
     private JsonExampleParser() {}
 
     /** The format of a line under {@link JsonlFormat#AUTO}, from its keys. */
-    static JsonlFormat detect(JsonNode line, SourceLocation where) {
-        if (line.has("messages")) return JsonlFormat.MESSAGES;
-        if (line.has("prompt") && line.has("completion")) return JsonlFormat.PROMPT_COMPLETION;
-        if (line.has("text")) return JsonlFormat.TEXT;
-        throw new DataFormatException(where, SkipReason.MISSING_FIELD,
-                "cannot tell the format: expected a \"messages\", \"prompt\"+\"completion\" or \"text\" field, found " + fieldNames(line));
+    static JsonlFormat detect(JsonNode line, JsonlFields keys, SourceLocation where) {
+        if (line.has(keys.messages())) return JsonlFormat.MESSAGES;
+        if (line.has(keys.prompt()) && line.has(keys.completion())) return JsonlFormat.PROMPT_COMPLETION;
+        if (line.has(keys.text())) return JsonlFormat.TEXT;
+        throw new DataFormatException(where, SkipReason.MISSING_FIELD, "cannot tell the format: expected a \"" + keys.messages() + "\", \""
+                + keys.prompt() + "\"+\"" + keys.completion() + "\" or \"" + keys.text() + "\" field, found " + fieldNames(line));
     }
 
-    static Example parse(JsonNode line, JsonlFormat format, SourceLocation where) {
+    static Example parse(JsonNode line, JsonlFormat format, JsonlFields keys, SourceLocation where) {
         if (!line.isObject()) {
             throw new DataFormatException(where, SkipReason.MISSING_FIELD, "expected a JSON object, found " + line.getNodeType());
         }
         return switch (format) {
             case AUTO -> throw new IllegalArgumentException("JsonExampleParser.parse: resolve AUTO with detect() first");
-            case MESSAGES -> new Example.Chat(messages(line, where), metadata(line, Set.of("messages")), where);
-            case PROMPT_COMPLETION -> promptCompletion(line, where);
+            case MESSAGES -> new Example.Chat(messages(line, keys.messages(), where), metadata(line, Set.of(keys.messages())), where);
+            case PROMPT_COMPLETION -> promptCompletion(line, keys, where);
             case TEXT -> {
-                String text = requiredText(line, "text", where);
-                if (text.isBlank()) throw new DataFormatException(where, SkipReason.MISSING_FIELD, "\"text\" is empty");
-                yield new Example.Text(text, metadata(line, Set.of("text")), where);
+                String text = requiredText(line, keys.text(), where);
+                if (text.isBlank()) throw new DataFormatException(where, SkipReason.MISSING_FIELD, "\"" + keys.text() + "\" is empty");
+                yield new Example.Text(text, metadata(line, Set.of(keys.text())), where);
             }
         };
     }
 
-    private static Example promptCompletion(JsonNode line, SourceLocation where) {
+    private static Example promptCompletion(JsonNode line, JsonlFields keys, SourceLocation where) {
         List<Message> messages = new ArrayList<>();
         JsonNode system = line.get("system");
         if (system != null && system.isTextual() && !system.asText().isBlank()) messages.add(Message.system(system.asText()));
-        messages.add(Message.user(requiredText(line, "prompt", where)));
-        String completion = requiredText(line, "completion", where);
-        if (completion.isBlank()) throw new DataFormatException(where, SkipReason.EMPTY_ASSISTANT, "\"completion\" is empty");
+        messages.add(Message.user(requiredText(line, keys.prompt(), where)));
+        String completion = requiredText(line, keys.completion(), where);
+        if (completion.isBlank()) throw new DataFormatException(where, SkipReason.EMPTY_ASSISTANT, "\"" + keys.completion() + "\" is empty");
         messages.add(Message.assistant(completion));
-        return new Example.Chat(messages, metadata(line, Set.of("prompt", "completion", "system")), where);
+        return new Example.Chat(messages, metadata(line, Set.of(keys.prompt(), keys.completion(), "system")), where);
     }
 
-    private static List<Message> messages(JsonNode line, SourceLocation where) {
-        JsonNode array = line.get("messages");
+    private static List<Message> messages(JsonNode line, String key, SourceLocation where) {
+        JsonNode array = line.get(key);
         if (array == null || !array.isArray() || array.isEmpty()) {
-            throw new DataFormatException(where, SkipReason.MISSING_FIELD, "\"messages\" must be a non-empty array");
+            throw new DataFormatException(where, SkipReason.MISSING_FIELD, "\"" + key + "\" must be a non-empty array");
         }
         List<Message> messages = new ArrayList<>(array.size());
         boolean hasAssistant = false;
         for (int i = 0; i < array.size(); i++) {
             JsonNode m = array.get(i);
-            String field = "messages[" + i + "]";
+            String field = key + "[" + i + "]";
             if (!m.isObject()) throw new DataFormatException(where, SkipReason.MISSING_FIELD, field + " is not an object");
             String roleName = requiredText(m, "role", where, field + ".role");
             Role role;
@@ -84,7 +84,7 @@ final class JsonExampleParser {
             messages.add(new Message(role, content));
         }
         if (!hasAssistant) {
-            throw new DataFormatException(where, SkipReason.NO_ASSISTANT_TURN, "\"messages\" has no assistant message to train on");
+            throw new DataFormatException(where, SkipReason.NO_ASSISTANT_TURN, "\"" + key + "\" has no assistant message to train on");
         }
         return messages;
     }

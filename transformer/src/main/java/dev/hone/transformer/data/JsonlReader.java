@@ -13,7 +13,8 @@ import java.nio.file.Path;
 
 /**
  * Reads a JSON Lines file (one JSON object per line, UTF-8; blank lines ignored) line by line into
- * {@link Example}s of one {@link JsonlFormat} ({@code AUTO}: decided by the first line that parses). A line that
+ * {@link Example}s of one {@link JsonlFormat} ({@code AUTO}: decided by the first line that parses), their content
+ * under the keys {@link JsonlFields} names. A line that
  * is not one JSON value, or that lacks the format's fields, is reported as {@code file:line} through
  * {@link InputProblems}.
  */
@@ -24,11 +25,13 @@ public final class JsonlReader extends ExampleReader {
     private final String fileName;
     private final BufferedReader lines;
     private final InputProblems problems;
+    private final JsonlFields fields;
     private JsonlFormat format;
     private long lineNumber;
 
-    JsonlReader(Path file, JsonlFormat format, InputProblems problems) {
+    JsonlReader(Path file, JsonlFormat format, JsonlFields fields, InputProblems problems) {
         this.file = file;
+        this.fields = fields;
         this.fileName = file.toString();
         this.format = format;
         this.problems = problems;
@@ -51,8 +54,8 @@ public final class JsonlReader extends ExampleReader {
             SourceLocation where = new SourceLocation(fileName, lineNumber);
             try {
                 JsonNode node = parseJson(line, where);
-                if (format == JsonlFormat.AUTO) format = JsonExampleParser.detect(node, where);
-                Example example = JsonExampleParser.parse(node, format, where);
+                if (format == JsonlFormat.AUTO) format = JsonExampleParser.detect(node, fields, where);
+                Example example = JsonExampleParser.parse(node, format, fields, where);
                 problems.stats().countRead();
                 return example;
             } catch (DataFormatException problem) {

@@ -8,6 +8,7 @@ import dev.hone.quant.QuantSpec;
 import dev.hone.tensor.DType;
 import dev.hone.transformer.data.CsvColumns;
 import dev.hone.transformer.data.DataSource;
+import dev.hone.transformer.data.JsonlFields;
 import dev.hone.transformer.data.JsonlFormat;
 import dev.hone.transformer.data.Packing;
 import dev.hone.transformer.data.SftDataConfig;
@@ -67,32 +68,30 @@ public final class ConfiguredRun {
     /**
      * The reader of one datasets entry. A CSV file (type csv, or auto with a .csv name) reads the columns that
      * field_prompt/field_completion name (with field_label as its label), or, when they keep their defaults, the
-     * pair its header implies ({@link CsvColumns#detect}). JSONL records use the standard keys; other names are refused.
+     * pair its header implies ({@link CsvColumns#detect}). A JSONL file reads its content from the keys the field_*
+     * entries name ({@link JsonlFields}).
      */
     private static DataSource source(DatasetSpec spec) {
         boolean csv = spec.type() == DatasetFormat.CSV
-                || spec.type() == DatasetFormat.AUTO && spec.path().getFileName().toString().toLowerCase(java.util.Locale.ROOT).endsWith(".csv");
-        boolean customPair = !spec.fieldPrompt().equals("prompt") || !spec.fieldCompletion().equals("completion");
+                || spec.type() == DatasetFormat.AUTO && DataSource.of(spec.path()) instanceof DataSource.Csv;
         if (csv) {
             if (!spec.fieldText().equals("text") || !spec.fieldMessages().equals("messages")) {
                 throw new IllegalArgumentException("datasets: " + spec.path() + ": a CSV file is read as prompt/completion columns "
                         + "(field_prompt, field_completion); field_text and field_messages apply to JSONL files");
             }
-            if (!customPair) return new DataSource.Csv(spec.path(), null);
+            if (spec.fieldPrompt().equals("prompt") && spec.fieldCompletion().equals("completion")) return new DataSource.Csv(spec.path(), null);
             CsvColumns columns = CsvColumns.of(spec.fieldPrompt(), spec.fieldCompletion());
             return new DataSource.Csv(spec.path(), spec.fieldLabel().map(columns::withLabels).orElse(columns));
         }
-        if (customPair || !spec.fieldMessages().equals("messages") || !spec.fieldText().equals("text")) {
-            throw new IllegalArgumentException("datasets: " + spec.path() + ": custom field_messages/field_prompt/field_completion/field_text "
-                    + "names are read for CSV files only; JSONL records must use messages, prompt/completion or text");
-        }
-        return switch (spec.type()) {
-            case AUTO -> DataSource.of(spec.path());
-            case CHAT -> new DataSource.Jsonl(spec.path(), JsonlFormat.MESSAGES);
-            case PROMPT_COMPLETION -> new DataSource.Jsonl(spec.path(), JsonlFormat.PROMPT_COMPLETION);
-            case TEXT -> new DataSource.Jsonl(spec.path(), JsonlFormat.TEXT);
+        JsonlFields fields = new JsonlFields(spec.fieldMessages(), spec.fieldPrompt(), spec.fieldCompletion(), spec.fieldText());
+        JsonlFormat format = switch (spec.type()) {
+            case AUTO -> JsonlFormat.AUTO;
+            case CHAT -> JsonlFormat.MESSAGES;
+            case PROMPT_COMPLETION -> JsonlFormat.PROMPT_COMPLETION;
+            case TEXT -> JsonlFormat.TEXT;
             case CSV -> throw new IllegalStateException("unreachable: CSV handled above");
         };
+        return new DataSource.Jsonl(spec.path(), format, fields);
     }
 
     static LoraConfig lora(TrainingConfig c) {

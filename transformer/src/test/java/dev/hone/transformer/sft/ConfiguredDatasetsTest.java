@@ -20,8 +20,8 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 /**
  * The datasets entries of a config as readers: a CSV file's field_prompt/field_completion/field_label name its columns
- * (they used to be refused when the type was auto and ignored when it was csv), and names that a format cannot honour
- * are refused with the file named.
+ * and a JSONL file's field_* name its keys (both used to be refused, or for type csv ignored); names a CSV file cannot
+ * honour are refused with the file named.
  */
 class ConfiguredDatasetsTest {
     @TempDir Path dir;
@@ -42,13 +42,28 @@ class ConfiguredDatasetsTest {
     }
 
     @Test
-    void fieldNamesAFormatCannotHonourAreRefused() throws IOException {
+    void aJsonlFilesFieldNamesChooseItsKeys() throws IOException {
+        Path qa = Files.writeString(dir.resolve("qa.jsonl"), "{\"question\": \"What is 2+2?\", \"answer\": \"4\", \"intent\": \"math\"}\n");
+        Path chats = Files.writeString(dir.resolve("chats.jsonl"),
+                "{\"conversation\": [{\"role\": \"user\", \"content\": \"Hi\"}, {\"role\": \"assistant\", \"content\": \"Hello\"}]}\n");
+        Path texts = Files.writeString(dir.resolve("texts.jsonl"), "{\"body\": \"Once upon a time\"}\n");
+
+        SftData fromQa = prepare(Map.of("path", qa.toString(), "field_prompt", "question", "field_completion", "answer"));
+        assertThat(SftFixtures.tok512().decode(fromQa.train().getFirst().ids())).contains("What is 2+2?", "4");
+        assertThat(fromQa.train().getFirst().example().label("intent")).contains("math");
+        assertThat(SftFixtures.tok512().decode(prepare(Map.of("path", chats.toString(), "field_messages", "conversation"))
+                .train().getFirst().ids())).contains("Hi", "Hello");
+        assertThat(SftFixtures.tok512().decode(prepare(Map.of("path", texts.toString(), "type", "text", "field_text", "body"))
+                .train().getFirst().ids())).contains("Once upon a time");
+        assertThatThrownBy(() -> prepare(Map.of("path", qa.toString(), "type", "prompt_completion")))
+                .hasMessageContaining(qa + ":1: missing or mistyped field: \"prompt\" must be a string, found nothing");
+    }
+
+    @Test
+    void fieldNamesACsvFileCannotHonourAreRefused() throws IOException {
         Path csv = Files.writeString(dir.resolve("t.csv"), "text\nhello\n");
-        Path jsonl = Files.writeString(dir.resolve("c.jsonl"), "{\"q\": \"hi\", \"a\": \"there\"}\n");
         assertThatThrownBy(() -> prepare(Map.of("path", csv.toString(), "field_text", "text2")))
                 .hasMessageContaining("datasets: " + csv + ": a CSV file is read as prompt/completion columns");
-        assertThatThrownBy(() -> prepare(Map.of("path", jsonl.toString(), "field_prompt", "q", "field_completion", "a")))
-                .hasMessageContaining("datasets: " + jsonl + ": custom field_messages/field_prompt/field_completion/field_text names are read for CSV files only");
     }
 
     private SftData prepare(Map<String, String> dataset) {

@@ -60,10 +60,10 @@ public enum ConfigKey {
 
     DATASET_PATH("path", Level.DATASET_ENTRY, "The data file (JSONL or CSV). Required."),
     DATASET_TYPE("type", Level.DATASET_ENTRY, "chat, prompt_completion, text, csv or auto (from the file name and first record). Default auto."),
-    DATASET_FIELD_MESSAGES("field_messages", Level.DATASET_ENTRY, "Key of the message list in chat records. Default messages."),
+    DATASET_FIELD_MESSAGES("field_messages", Level.DATASET_ENTRY, "Key of the message list in JSONL chat records (each message keeps role and content). Default messages."),
     DATASET_FIELD_PROMPT("field_prompt", Level.DATASET_ENTRY, "Key or CSV column of the prompt. Default prompt."),
     DATASET_FIELD_COMPLETION("field_completion", Level.DATASET_ENTRY, "Key or CSV column of the completion. Default completion."),
-    DATASET_FIELD_TEXT("field_text", Level.DATASET_ENTRY, "Key or CSV column of plain text. Default text."),
+    DATASET_FIELD_TEXT("field_text", Level.DATASET_ENTRY, "Key of plain text in JSONL text records (CSV files are read as prompt/completion columns). Default text."),
     DATASET_FIELD_LABEL("field_label", Level.DATASET_ENTRY, "Metadata key or CSV column holding a class label, for exact-match accuracy. Default none.");
 
     /** Where a key may appear. */

@@ -6,8 +6,8 @@ import java.util.Optional;
 /**
  * One entry of {@code datasets}: a data file, its record shape, and the names of the fields (JSONL keys or
  * CSV column names) to read, with Axolotl's {@code field_*} naming. Defaults are the names of the OpenAI/TRL
- * formats, so a standard file needs only {@code path}. A CSV file is read as prompt/completion when it has
- * the prompt and completion columns, otherwise as text from the text column.
+ * formats, so a standard file needs only {@code path}. A CSV file is read as a conversation from two columns: those
+ * field_prompt/field_completion name, or the pair its header implies (prompt/completion, user/assistant, ...).
  *
  * @param path            the JSONL or CSV file
  * @param type            the record shape ({@link DatasetFormat#AUTO} by default)
