@@ -21,6 +21,7 @@ import dev.hone.transformer.train.config.DatasetSpec;
 import dev.hone.transformer.train.config.LoraTargets;
 import dev.hone.transformer.train.config.QuantType;
 import dev.hone.transformer.train.config.TrainingConfig;
+import dev.hone.transformer.train.config.TrainingConfigLoader;
 
 import java.util.List;
 import java.util.Optional;
@@ -47,6 +48,7 @@ public final class ConfiguredRun {
                 .outputDir(c.checkpointing().outputDir()).resumeFrom(c.checkpointing().resumeFrom())
                 .overwriteOutputDir(c.checkpointing().overwriteOutputDir());
         c.lora().modelDir().ifPresent(b::startFromAdapter);
+        b.effectiveConfig(TrainingConfigLoader.toYaml(c));
         c.schedule().warmupSteps().ifPresent(b::warmupSteps);
         c.schedule().maxSteps().ifPresent(b::maxSteps);
         c.checkpointing().saveTotalLimit().ifPresent(b::saveTotalLimit);

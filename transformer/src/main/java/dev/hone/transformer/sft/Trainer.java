@@ -54,7 +54,7 @@ public final class Trainer {
                     OptionalInt saveTotalLimit, OptionalInt earlyStoppingPatience, double earlyStoppingThreshold, Path outputDir,
                     ResumeFrom resumeFrom, boolean overwriteOutputDir, Optional<String> labelKey, int accuracyExamples, int sampleGenerations,
                     Optional<Path> forgettingText, int forgettingTokens, BaseEvaluation baseEvaluation, PrintStream out,
-                    Optional<Duration> logLineInterval, UnaryOperator<CheckpointPayload> payloadDecorator) {
+                    Optional<Duration> logLineInterval, UnaryOperator<CheckpointPayload> payloadDecorator, Optional<String> effectiveConfig) {
 
         /** Optimizer steps in one epoch of {@code microBatchesPerEpoch} (a short last accumulation still makes a step). */
         long stepsPerEpoch(long microBatchesPerEpoch) {
@@ -119,6 +119,7 @@ public final class Trainer {
         private PrintStream out = System.out;
         private Optional<Duration> logLineInterval = Optional.empty();
         private UnaryOperator<CheckpointPayload> payloadDecorator = UnaryOperator.identity();
+        private Optional<String> effectiveConfig = Optional.empty();
 
         private Builder() { }
 
@@ -186,6 +187,9 @@ public final class Trainer {
         /** Progress as plain lines on {@link #out} at most every {@code interval} instead of detecting a terminal. */
         public Builder logLines(Duration interval) { logLineInterval = Optional.of(interval); return this; }
 
+        /** The run's config as YAML, written to {@code config.yaml} in the output directory when the run starts. */
+        public Builder effectiveConfig(String yaml) { effectiveConfig = Optional.of(yaml); return this; }
+
         /** Test hook: wraps the checkpoint payload (e.g. to simulate a full disk while a checkpoint is written). */
         Builder decoratePayload(UnaryOperator<CheckpointPayload> v) { payloadDecorator = v; return this; }
 
@@ -211,7 +215,8 @@ public final class Trainer {
                     loraConfig, startAdapter, quantSpec, learningRate, adamW, maxGradNorm, scheduler, warmupRatio, warmupSteps, numEpochs, maxSteps,
                     microBatchSize, gradientAccumulationSteps, seed, activationCheckpointing, evalSteps, loggingSteps, saveSteps, saveTotalLimit,
                     earlyStoppingPatience, earlyStoppingThreshold, outputDir, resumeFrom, overwriteOutputDir, labelKey, accuracyExamples, sampleGenerations,
-                    forgettingText, forgettingTokens, baseEvaluation, out, logLineInterval, payloadDecorator));
+                    forgettingText, forgettingTokens, baseEvaluation, out, logLineInterval, payloadDecorator,
+                    effectiveConfig));
         }
 
         private static void check(boolean ok, String what) {

@@ -10,6 +10,7 @@ import dev.hone.autograd.optim.GradientClipping;
 import dev.hone.autograd.optim.LearningRateSchedule;
 import dev.hone.tensor.Scope;
 import dev.hone.tensor.Tensor;
+import dev.hone.tensor.io.AtomicFiles;
 import dev.hone.transformer.data.Batch;
 import dev.hone.transformer.data.BatchCursor;
 import dev.hone.transformer.data.SftData;
@@ -73,6 +74,7 @@ final class TrainingRun {
     FitResult fit() {
         RunDirectory run = RunDirectory.create(s.outputDir());
         if (s.resumeFrom() instanceof ResumeFrom.Fresh) clearOrRefuseAnEarlierRun(run);
+        s.effectiveConfig().ifPresent(yaml -> writeEffectiveConfig(run, yaml));
         LlamaModel model = s.model();
         model.setActivationCheckpointing(s.activationCheckpointing());
         SftData data = SftData.prepare(s.data(), s.tokenizer(), s.template(), warnings);
@@ -329,6 +331,14 @@ final class TrainingRun {
         }
         warnings.accept("overwrite_output_dir: deleting the earlier run's checkpoints in " + run.checkpoints() + " (" + names + ")");
         for (Path dir : earlier) deleteTree(dir);
+    }
+
+    private static void writeEffectiveConfig(RunDirectory run, String yaml) {
+        try {
+            AtomicFiles.writeString(run.effectiveConfig(), yaml);
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot write " + run.effectiveConfig() + ": " + e, e);
+        }
     }
 
     private static void deleteTree(Path dir) {
