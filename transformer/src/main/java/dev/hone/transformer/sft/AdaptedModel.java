@@ -168,13 +168,11 @@ final class AdaptedModel {
         return MemoryEstimator.estimate(shape, base, new MemoryEstimator.Adapters(lora.config(ADAPTER).r(), leaves, DType.F32), step);
     }
 
-    /** "QLoRA (NF4 base, LoRA r=16 on 35 layers)". */
+    /** "QLoRA (NF4 base, LoRA r=16 on 35 linear layers)", "DoRA r=8 on 10 linear layers". */
     String describe() {
-        return switch (kind) {
-            case FULL -> "full fine-tuning";
-            case LORA -> "LoRA r=" + lora.config(ADAPTER).r() + " on " + lora.targets(ADAPTER).size() + " linear layers";
-            case QLORA -> "QLoRA (" + quantization.orElseThrow().spec().format() + " base, LoRA r=" + lora.config(ADAPTER).r() + " on "
-                    + lora.targets(ADAPTER).size() + " linear layers)";
-        };
+        if (kind == AdapterKind.FULL) return "full fine-tuning";
+        String adapters = (lora.config(ADAPTER).variant() == LoraConfig.Variant.DORA ? "DoRA" : "LoRA") + " r=" + lora.config(ADAPTER).r()
+                + " on " + lora.targets(ADAPTER).size() + " linear layers";
+        return kind == AdapterKind.QLORA ? "QLoRA (" + quantization.orElseThrow().spec().format() + " base, " + adapters + ")" : adapters;
     }
 }
