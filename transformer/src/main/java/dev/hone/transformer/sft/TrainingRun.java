@@ -10,7 +10,6 @@ import dev.hone.autograd.optim.GradientClipping;
 import dev.hone.autograd.optim.LearningRateSchedule;
 import dev.hone.tensor.Scope;
 import dev.hone.tensor.Tensor;
-import dev.hone.tensor.io.AtomicFiles;
 import dev.hone.transformer.data.Batch;
 import dev.hone.transformer.data.BatchCursor;
 import dev.hone.transformer.data.SftData;
@@ -34,20 +33,13 @@ import dev.hone.transformer.train.monitor.PeakMemory;
 import dev.hone.transformer.train.monitor.ProgressReporter;
 import dev.hone.transformer.train.monitor.StepProgress;
 
-import java.io.IOException;
-import java.io.UncheckedIOException;
-import java.nio.file.Files;
-import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.Comparator;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.OptionalDouble;
 import java.util.function.Consumer;
-import java.util.stream.Collectors;
-import java.util.stream.Stream;
 
 /**
  * One {@link Trainer#fit} call: data, adapter, starting evaluation, the optimizer-step loop, checkpoints and the
@@ -73,8 +65,8 @@ final class TrainingRun {
 
     FitResult fit() {
         RunDirectory run = RunDirectory.create(s.outputDir());
-        if (s.resumeFrom() instanceof ResumeFrom.Fresh) clearOrRefuseAnEarlierRun(run);
-        s.effectiveConfig().ifPresent(yaml -> writeEffectiveConfig(run, yaml));
+        if (s.resumeFrom() instanceof ResumeFrom.Fresh) EarlierRun.clearOrRefuse(run, s.overwriteOutputDir(), warnings);
+        s.effectiveConfig().ifPresent(run::writeEffectiveConfig);
         LlamaModel model = s.model();
         model.setActivationCheckpointing(s.activationCheckpointing());
         SftData data = SftData.prepare(s.data(), s.tokenizer(), s.template(), warnings);
@@ -313,40 +305,6 @@ final class TrainingRun {
         }
         OptionalDouble forgettingPpl = forgetting.map(f -> OptionalDouble.of(Evaluator.perplexity(model, f))).orElse(OptionalDouble.empty());
         return new ModelEvaluation(loss, exact, label, answered, forgettingPpl, samples);
-    }
-
-    /**
-     * A fresh run in an output directory that holds an earlier run's checkpoints would write over them and over its
-     * metrics: refused, unless overwrite_output_dir asks for exactly that, in which case the old checkpoints go first
-     * (a stale checkpoint-900 beside the new run's checkpoint-100 would be "latest" to a later resume).
-     */
-    private void clearOrRefuseAnEarlierRun(RunDirectory run) {
-        List<Path> earlier = new CheckpointStore(run.checkpoints(), s.saveTotalLimit(), warnings).directories();
-        if (earlier.isEmpty()) return;
-        String names = earlier.stream().map(p -> p.getFileName().toString()).collect(Collectors.joining(", "));
-        if (!s.overwriteOutputDir()) {
-            throw new IllegalArgumentException("output_dir " + run.root() + " already holds an earlier run (" + names + "); resume it with "
-                    + "resume_from_checkpoint: latest (hone finetune --resume), choose another output_dir, or set overwrite_output_dir: true "
-                    + "to delete it and start over");
-        }
-        warnings.accept("overwrite_output_dir: deleting the earlier run's checkpoints in " + run.checkpoints() + " (" + names + ")");
-        for (Path dir : earlier) deleteTree(dir);
-    }
-
-    private static void writeEffectiveConfig(RunDirectory run, String yaml) {
-        try {
-            AtomicFiles.writeString(run.effectiveConfig(), yaml);
-        } catch (IOException e) {
-            throw new UncheckedIOException("cannot write " + run.effectiveConfig() + ": " + e, e);
-        }
-    }
-
-    private static void deleteTree(Path dir) {
-        try (Stream<Path> files = Files.walk(dir)) {
-            for (Path p : files.sorted(Comparator.reverseOrder()).toList()) Files.delete(p);
-        } catch (IOException e) {
-            throw new UncheckedIOException("overwrite_output_dir: cannot delete " + dir + ": " + e, e);
-        }
     }
 
     private void print(String when, ModelEvaluation e) {

@@ -1,5 +1,7 @@
 package dev.hone.transformer.train;
 
+import dev.hone.tensor.io.AtomicFiles;
+
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
@@ -42,4 +44,13 @@ public record RunDirectory(Path root) {
     public Path summaryText() { return root.resolve("summary.txt"); }
 
     public Path effectiveConfig() { return root.resolve("config.yaml"); }
+
+    /** Writes {@link #effectiveConfig()} whole or not at all. */
+    public void writeEffectiveConfig(String yaml) {
+        try {
+            AtomicFiles.writeString(effectiveConfig(), yaml);
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot write " + effectiveConfig() + ": " + e, e);
+        }
+    }
 }
