@@ -6,7 +6,6 @@ import org.junit.jupiter.api.io.TempDir;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.List;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
@@ -20,9 +19,7 @@ class FinetuneCommandTest {
     @Test
     void theRunsConfigIsWrittenAndEvalWarnsAboutAMissingLoadIn4bit(@TempDir Path dir) throws IOException {
         Path shared = DemoCommand.findShared();
-        Path data = dir.resolve("support.jsonl");
-        List<String> lines = Files.readAllLines(shared.resolve("data/customer-support/bitext_customer_support_6480_short.DERIVED.messages.jsonl"));
-        Files.write(data, lines.subList(0, 12));
+        Path data = SupportSample.firstLines(dir, 12);
         Path config = Files.writeString(dir.resolve("run.yaml"), """
                 adapter: qlora
                 lora_r: 4

@@ -18,9 +18,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 import java.io.IOException;
-import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.List;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
@@ -33,9 +31,7 @@ class ReadmeFinetuneExampleTest {
     @Test
     void readmeFinetuneExampleRunsAndLowersTheValidationLoss(@TempDir Path dir) throws IOException {
         Path shared = DemoCommand.findShared();
-        Path support = dir.resolve("support.jsonl");
-        List<String> lines = Files.readAllLines(shared.resolve("data/customer-support/bitext_customer_support_6480_short.DERIVED.messages.jsonl"));
-        Files.write(support, lines.subList(0, 300));
+        Path support = SupportSample.firstLines(dir, 300);
         Path runDir = dir.resolve("runs/my-run");
 
         FitResult result;
