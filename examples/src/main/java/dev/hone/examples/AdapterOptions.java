@@ -6,6 +6,8 @@ import dev.hone.lora.LoraModel;
 import dev.hone.quant.QuantSpec;
 import dev.hone.quant.nn.ModelQuantizer;
 import dev.hone.transformer.model.LlamaModel;
+import dev.hone.transformer.train.RunDirectory;
+import dev.hone.transformer.train.config.ConfigKey;
 import picocli.CommandLine.Option;
 
 import java.io.IOException;
@@ -45,10 +47,12 @@ final class AdapterOptions {
      */
     static Optional<Boolean> trainedIn4bit(Path adapterDir) {
         Path dir = adapterDir.toAbsolutePath().normalize();
-        for (Path run : new Path[] {dir.getParent(), dir.getParent() == null ? null : dir.getParent().getParent()}) {
-            if (run == null || !Files.isRegularFile(run.resolve("config.yaml"))) continue;
+        for (Path root : new Path[] {dir.getParent(), dir.getParent() == null ? null : dir.getParent().getParent()}) {
+            if (root == null) continue;
+            Path config = new RunDirectory(root).effectiveConfig();
+            if (!Files.isRegularFile(config)) continue;
             try {
-                JsonNode flag = new YAMLMapper().readTree(run.resolve("config.yaml").toFile()).path("load_in_4bit");
+                JsonNode flag = new YAMLMapper().readTree(config.toFile()).path(ConfigKey.LOAD_IN_4BIT.key());
                 return flag.isBoolean() ? Optional.of(flag.asBoolean()) : Optional.empty();
             } catch (IOException e) {
                 return Optional.empty();

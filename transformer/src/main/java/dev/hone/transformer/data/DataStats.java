@@ -87,17 +87,9 @@ public final class DataStats {
     /** One line: how many examples were read and where the ones that are not used went (for an empty result's error). */
     public String account() {
         StringBuilder out = new StringBuilder().append(examplesRead).append(" examples read");
-        if (!skipped.isEmpty()) {
-            out.append(", ").append(skippedTotal()).append(" lines skipped (");
-            appendCounts(out, skipped, SkipReason::description);
-            out.append(')');
-        }
-        out.append(", ").append(duplicates).append(" duplicates removed, ").append(droppedTotal()).append(" dropped");
-        if (!dropped.isEmpty()) {
-            out.append(" (");
-            appendCounts(out, dropped, DropReason::description);
-            out.append(')');
-        }
+        appendSkipped(out);
+        out.append(", ").append(duplicates).append(" duplicates removed, ");
+        appendDropped(out);
         return out.toString();
     }
 
@@ -105,24 +97,33 @@ public final class DataStats {
     public String summary() {
         StringBuilder out = new StringBuilder();
         out.append("data: ").append(examplesRead).append(" examples read");
-        if (!skipped.isEmpty()) {
-            out.append(", ").append(skippedTotal()).append(" lines skipped (");
-            appendCounts(out, skipped, SkipReason::description);
-            out.append(')');
-        }
+        appendSkipped(out);
         out.append(", ").append(duplicates).append(" duplicates removed\n");
-        out.append("      ").append(truncated).append(" truncated, ").append(droppedTotal()).append(" dropped");
-        if (!dropped.isEmpty()) {
-            out.append(" (");
-            appendCounts(out, dropped, DropReason::description);
-            out.append(')');
-        }
+        out.append("      ").append(truncated).append(" truncated, ");
+        appendDropped(out);
         out.append(", ").append(contaminated).append(" validation examples also in training\n");
         out.append("      train ").append(trainExamples).append(" examples, ").append(trainTokens).append(" tokens (")
                 .append(trainTrainableTokens).append(" trainable) in ").append(trainRows).append(" rows; validation ")
                 .append(validationExamples).append(" examples, ").append(validationTokens).append(" tokens in ")
                 .append(validationRows).append(" rows");
         return out.toString();
+    }
+
+    /** ", 3 lines skipped (2 malformed JSON, 1 ...)", or nothing when none was. */
+    private void appendSkipped(StringBuilder out) {
+        if (skipped.isEmpty()) return;
+        out.append(", ").append(skippedTotal()).append(" lines skipped (");
+        appendCounts(out, skipped, SkipReason::description);
+        out.append(')');
+    }
+
+    /** "4 dropped (4 longer than sequence_len)", or "0 dropped". */
+    private void appendDropped(StringBuilder out) {
+        out.append(droppedTotal()).append(" dropped");
+        if (dropped.isEmpty()) return;
+        out.append(" (");
+        appendCounts(out, dropped, DropReason::description);
+        out.append(')');
     }
 
     private static <K> void appendCounts(StringBuilder out, Map<K, Long> counts, Function<K, String> name) {

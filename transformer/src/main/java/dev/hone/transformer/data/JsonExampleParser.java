@@ -14,8 +14,8 @@ import java.util.Set;
  * Turns one parsed JSONL object into an {@link Example} of a known {@link JsonlFormat}, or throws a
  * {@link DataFormatException} naming the line and the problem. Formats: OpenAI {@code messages} (content a string
  * or a list of {@code {"type":"text","text":...}} parts), {@code prompt}/{@code completion} (with an optional
- * {@code system} string), and {@code text}, each key renamed as {@link JsonlFields} says. Metadata: every other top-level scalar field, plus the scalar fields of
- * a {@code meta} or {@code metadata} object, by their own names.
+ * {@code system} string), and {@code text}, each key renamed as {@link JsonlFields} says. Metadata: every other
+ * top-level scalar field, plus the scalar fields of a {@code meta} or {@code metadata} object, by their own names.
  */
 final class JsonExampleParser {
     private static final Set<String> METADATA_OBJECTS = Set.of("meta", "metadata");

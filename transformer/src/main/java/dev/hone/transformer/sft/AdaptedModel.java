@@ -60,13 +60,13 @@ final class AdaptedModel {
 
     /**
      * Applies {@code kind} to {@code model} in place, in the current scope: a fresh adapter initialised from {@code seed},
-     * or, with {@code startFrom}, the PEFT adapter saved there, trainable (its own config replaces {@code loraConfig}).
+     * or, with {@code startFrom}, the PEFT adapter saved there, trainable (its own config replaces {@code loraConfig}; not for
+     * full fine-tuning, which {@link Trainer.Builder#build} refuses).
      */
     static AdaptedModel prepare(LlamaModel model, AdapterKind kind, LoraConfig loraConfig, Optional<Path> startFrom, QuantSpec quantSpec,
                                 long seed) {
         return switch (kind) {
             case FULL -> {
-                if (startFrom.isPresent()) throw new IllegalArgumentException("full fine-tuning cannot go on training the adapter in " + startFrom.get());
                 model.trainable(Parameter.Trainability.TRAINABLE);
                 yield new AdaptedModel(model, kind, null, Optional.empty());
             }
