@@ -121,20 +121,12 @@ public final class CheckpointStore {
     /** Every complete checkpoint, oldest first; incomplete or corrupt ones are reported to the warnings sink. */
     public List<Checkpoint> complete() {
         List<Checkpoint> out = new ArrayList<>();
-        if (!Files.isDirectory(root)) return out;
-        try (Stream<Path> children = Files.list(root)) {
-            for (Path dir : children.sorted().toList()) {
-                Matcher m = NAME.matcher(dir.getFileName().toString());
-                if (!m.matches() || !Files.isDirectory(dir)) continue;
-                long step = Long.parseLong(m.group(1));
-                Optional<String> problem = problem(dir, step);
-                if (problem.isPresent()) warnings.accept("ignoring checkpoint " + dir + ": " + problem.get());
-                else out.add(new Checkpoint(step, dir));
-            }
-        } catch (IOException e) {
-            throw new UncheckedIOException("CheckpointStore: cannot list " + root + ": " + e, e);
+        for (Path dir : directories()) {
+            long step = stepOf(dir);
+            Optional<String> problem = problem(dir, step);
+            if (problem.isPresent()) warnings.accept("ignoring checkpoint " + dir + ": " + problem.get());
+            else out.add(new Checkpoint(step, dir));
         }
-        out.sort(Comparator.comparingLong(Checkpoint::step));
         return out;
     }
 
@@ -143,11 +135,18 @@ public final class CheckpointStore {
         if (!Files.isDirectory(root)) return List.of();
         try (Stream<Path> children = Files.list(root)) {
             return children.filter(dir -> Files.isDirectory(dir) && NAME.matcher(dir.getFileName().toString()).matches())
-                    .sorted(Comparator.comparingLong(dir -> Long.parseLong(dir.getFileName().toString().substring("checkpoint-".length()))))
+                    .sorted(Comparator.comparingLong(CheckpointStore::stepOf))
                     .toList();
         } catch (IOException e) {
             throw new UncheckedIOException("CheckpointStore: cannot list " + root + ": " + e, e);
         }
+    }
+
+    /** The step in a checkpoint-<step> directory's name. */
+    private static long stepOf(Path dir) {
+        Matcher m = NAME.matcher(dir.getFileName().toString());
+        if (!m.matches()) throw new IllegalArgumentException("CheckpointStore: " + dir + " is not a checkpoint-<step> directory");
+        return Long.parseLong(m.group(1));
     }
 
     /** The newest complete checkpoint. */
